@@ -1,0 +1,104 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .validators import validate_sources
+
+
+class PartnerKind(models.TextChoices):
+    PUBLIC_BODY = "public_body", _("Public body")
+    THIRD_SECTOR = "third_sector", _("Third-sector organisation")
+    COMPANY = "company", _("Company")
+    FOUNDATION = "foundation", _("Foundation")
+    UNIVERSITY = "university", _("University or research centre")
+    EU_INTERNATIONAL = "eu_international", _("EU or international body")
+    NETWORK = "network", _("Network or association of organisations")
+    OTHER = "other", _("Other")
+
+
+class Role(models.TextChoices):
+    """The part an organisation plays in one project; it lives on the link, not on the organisation."""
+
+    LEAD = "lead", _("Lead partner")
+    PARTNER = "partner", _("Partner")
+    SUPPORTING = "supporting", _("Supporting body")
+
+
+class PartnerQuerySet(models.QuerySet):
+    def leading(self) -> "PartnerQuerySet":
+        """Organisations that lead at least one project."""
+        return self.filter(participations__role=Role.LEAD).distinct()
+
+    def search(self, text: str) -> "PartnerQuerySet":
+        return self.filter(models.Q(name__icontains=text) | models.Q(other_names__icontains=text))
+
+
+class Partner(models.Model):
+    """One organisation, whatever roles it plays in whichever projects."""
+
+    name = models.CharField(_("name"), max_length=255, unique=True)
+    slug = models.SlugField(_("slug"), max_length=255, unique=True)
+    other_names = models.TextField(
+        _("other names"),
+        blank=True,
+        help_text=_("Acronyms and other names the organisation goes by (CIAC, PIAM…), one per line."),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=PartnerKind.choices, default=PartnerKind.OTHER)
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        blank=True,
+        help_text=_("ISO 3166 alpha-2 code (IT, FR…), when the source says it."),
+    )
+    city = models.CharField(
+        _("city or province"), max_length=120, blank=True, help_text=_("Where the source places it, as written: (BS), Reggio Emilia…")
+    )
+    website = models.URLField(_("website"), blank=True)
+    tax_code = models.CharField(_("tax code"), max_length=16, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    sources = models.JSONField(
+        _("sources"),
+        default=list,
+        blank=True,
+        validators=[validate_sources],
+        help_text=_('Where the facts come from: a list of {"title", "url" or "document", "accessed"}.'),
+    )
+
+    objects = PartnerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("partners:detail", args=[self.slug])
+
+    @property
+    def other_names_list(self) -> list[str]:
+        return [line.strip() for line in self.other_names.splitlines() if line.strip()]
+
+    def clean(self) -> None:
+        self.country = self.country.upper()
+        if self.country and not (len(self.country) == 2 and self.country.isalpha()):
+            raise ValidationError({"country": _("Use a two-letter ISO 3166 code, such as IT or FR.")})
+
+
+class LeadPartnerManager(models.Manager.from_queryset(PartnerQuerySet)):
+    def get_queryset(self) -> PartnerQuerySet:
+        return super().get_queryset().leading()
+
+
+class LeadPartner(Partner):
+    """The organisations seen in their lead role: the same rows as Partner, never a copy."""
+
+    objects = LeadPartnerManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("lead partner")
+        verbose_name_plural = _("lead partners")

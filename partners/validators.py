@@ -1,0 +1,35 @@
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.utils.translation import gettext as _
+
+SOURCE_KEYS = {"title", "url", "document", "accessed"}
+
+
+def validate_sources(value) -> None:
+    """Provenance entries: each names a title and a URL or a document, and when it was read."""
+    if not isinstance(value, list):
+        raise ValidationError(_("Sources must be a list."))
+    url_validator = URLValidator()
+    for position, entry in enumerate(value, start=1):
+        if not isinstance(entry, dict):
+            raise ValidationError(_("Source %(n)s is not an object.") % {"n": position})
+        unknown = set(entry) - SOURCE_KEYS
+        if unknown:
+            raise ValidationError(
+                _("Source %(n)s has unknown keys: %(keys)s.") % {"n": position, "keys": ", ".join(sorted(unknown))}
+            )
+        if not entry.get("title"):
+            raise ValidationError(_("Source %(n)s has no title.") % {"n": position})
+        if not (entry.get("url") or entry.get("document")):
+            raise ValidationError(_("Source %(n)s needs a URL or a document.") % {"n": position})
+        if entry.get("url"):
+            url_validator(entry["url"])
+        if entry.get("accessed"):
+            try:
+                dt.date.fromisoformat(entry["accessed"])
+            except (TypeError, ValueError):
+                raise ValidationError(
+                    _("Source %(n)s: «accessed» must be a date such as 2025-01-31.") % {"n": position}
+                ) from None

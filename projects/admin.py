@@ -1,0 +1,156 @@
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .models import (
+    Funder,
+    Municipality,
+    Participation,
+    Programme,
+    Project,
+    ProjectTargetGroup,
+    ProjectTheme,
+    Status,
+    Territory,
+    Theme,
+)
+
+
+class ParticipationInline(admin.TabularInline):
+    model = Participation
+    extra = 0
+    autocomplete_fields = ["partner"]
+    fields = ["partner", "role", "order", "description"]
+
+
+class ThemeInline(admin.TabularInline):
+    model = ProjectTheme
+    extra = 0
+
+
+class TargetGroupInline(admin.TabularInline):
+    model = ProjectTargetGroup
+    extra = 0
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return Status.choices
+
+    def queryset(self, request, queryset):
+        return queryset.with_status(self.value()) if self.value() else queryset
+
+
+class ThemeFilter(admin.SimpleListFilter):
+    title = _("theme")
+    parameter_name = "theme"
+
+    def lookups(self, request, model_admin):
+        return Theme.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(theme_links__theme=self.value()).distinct() if self.value() else queryset
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ["title", "acronym", "lead", "period_label", "status_label", "is_published"]
+    list_filter = ["is_published", StatusFilter, ThemeFilter, "programmes", "funders"]
+    search_fields = ["title", "acronym", "code", "cup", "summary", "participations__partner__name"]
+    search_help_text = _("Title, acronym, code, CUP, summary or organisation.")
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["funders", "programmes", "territories", "related"]
+    inlines = [ParticipationInline, ThemeInline, TargetGroupInline]
+    actions = ["publish", "unpublish"]
+    list_per_page = 50
+    save_on_top = True
+    fieldsets = [
+        (None, {"fields": ["title", "acronym", "slug", "is_published"]}),
+        (_("Identifiers"), {"fields": ["code", "cup", "application_year"]}),
+        (_("Period"), {
+            "fields": ["period_text", ("start", "start_precision"), ("end", "end_precision"), "duration_months"],
+            "description": _(
+                "Store the first day of the start and the last day of the end, and say how much of each the "
+                "source gives: «Maggio 2024 – Dicembre 2025» is 2024-05-01 (month) to 2025-12-31 (month)."
+            ),
+        }),
+        (_("Content"), {"fields": ["summary", "general_objective", "specific_objectives", "activities", "beneficiaries", "people_reached"]}),
+        (_("Funding"), {"fields": ["funders", "programmes"]}),
+        (_("Where"), {"fields": ["territories", "countries"]}),
+        (_("Links and provenance"), {"fields": ["website", "sources", "related"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("participations__partner")
+
+    @admin.display(description=_("lead partner"))
+    def lead(self, obj):
+        return obj.lead_partner or "—"
+
+    @admin.display(description=_("status"))
+    def status_label(self, obj):
+        return obj.get_status_display()
+
+    @admin.action(description=_("Publish the selected projects"), permissions=["change"])
+    def publish(self, request, queryset):
+        count = queryset.filter(is_published=False).update(is_published=True)
+        self.message_user(request, ngettext("%d project published.", "%d projects published.", count) % count, messages.SUCCESS)
+
+    @admin.action(description=_("Withdraw the selected projects from the public site"), permissions=["change"])
+    def unpublish(self, request, queryset):
+        count = queryset.filter(is_published=True).update(is_published=False)
+        self.message_user(request, ngettext("%d project withdrawn.", "%d projects withdrawn.", count) % count, messages.SUCCESS)
+
+
+@admin.register(Funder)
+class FunderAdmin(admin.ModelAdmin):
+    list_display = ["name", "website"]
+    search_fields = ["name", "other_names"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "kind", "parent"]
+    list_filter = ["kind", "funders", "parent"]
+    search_fields = ["name", "short_name", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["funders", "parent"]
+
+
+@admin.register(Territory)
+class TerritoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "municipality_count"]
+    search_fields = ["name", "description"]
+    list_filter = ["municipalities__region_name"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["municipalities"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_municipality_count=Count("municipalities"))
+
+    @admin.display(description=_("municipalities"), ordering="_municipality_count")
+    def municipality_count(self, obj):
+        return obj._municipality_count
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(admin.ModelAdmin):
+    list_display = ["name", "istat_code", "province_code", "region_name"]
+    list_filter = ["region_name", "province_code"]
+    search_fields = ["name", "istat_code", "matching_name"]
+    list_per_page = 100
+
+    def has_add_permission(self, request):
+        # The list is ISTAT's, loaded by `load_municipalities`; editors read it, they don't edit it.
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

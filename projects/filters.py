@@ -1,0 +1,88 @@
+"""The public project filters; every one lives in the query string so a search can be shared."""
+
+import django_filters
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+from partners.models import LeadPartner, Partner, Role
+
+from .models import Funder, Municipality, Programme, Project, Status, TargetGroup, Theme
+
+
+def regions() -> list[tuple[str, str]]:
+    return list(Municipality.objects.order_by("region_code").values_list("region_code", "region_name").distinct())
+
+
+def provinces() -> list[tuple[str, str]]:
+    rows = Municipality.objects.order_by("province_code").values_list("province_code", "province_name").distinct()
+    return [(code, f"{code} – {name}") for code, name in rows]
+
+
+class ProjectFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="filter_text", max_length=200)
+    funder = django_filters.ModelChoiceFilter(
+        label=_("Funder"), queryset=Funder.objects.all(), to_field_name="slug", empty_label=_("All"), method="filter_funder"
+    )
+    programme = django_filters.ModelChoiceFilter(
+        label=_("Programme or call"), queryset=Programme.objects.all(), to_field_name="slug", empty_label=_("All"), method="filter_programme"
+    )
+    partner = django_filters.ModelChoiceFilter(
+        label=_("Organisation (any role)"), queryset=Partner.objects.all(), to_field_name="slug", empty_label=_("All"), method="filter_partner"
+    )
+    lead_partner = django_filters.ModelChoiceFilter(
+        label=_("Lead partner"), queryset=LeadPartner.objects.all(), to_field_name="slug", empty_label=_("All"), method="filter_lead_partner"
+    )
+    region = django_filters.ChoiceFilter(label=_("Region"), choices=regions, method="filter_place")
+    province = django_filters.ChoiceFilter(label=_("Province"), choices=provinces, method="filter_place")
+    municipality = django_filters.CharFilter(
+        label=_("Municipality (ISTAT code)"),
+        method="filter_place",
+        validators=[RegexValidator(r"^\d{6}$", _("An ISTAT municipality code has six digits, such as 005001."))],
+    )
+    theme = django_filters.ChoiceFilter(label=_("Theme"), choices=Theme.choices, field_name="theme_links__theme", distinct=True)
+    target_group = django_filters.ChoiceFilter(
+        label=_("Target group"), choices=TargetGroup.choices, field_name="target_group_links__target_group", distinct=True
+    )
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Status.choices, method="filter_status")
+    year = django_filters.NumberFilter(label=_("Active in year"), method="filter_year", min_value=1900, max_value=2200)
+    sort = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=(("title", "title"), ("start", "start"), ("end", "end")),
+        field_labels={
+            "title": _("title (A–Z)"),
+            "-title": _("title (Z–A)"),
+            "start": _("start (oldest first)"),
+            "-start": _("start (newest first)"),
+            "end": _("end (soonest first)"),
+            "-end": _("end (latest first)"),
+        },
+        empty_label=None,
+    )
+
+    class Meta:
+        model = Project
+        fields: list[str] = []
+
+    def filter_text(self, queryset, name, value):
+        return queryset.search(value) if value.strip() else queryset
+
+    def filter_funder(self, queryset, name, value):
+        return queryset.funded_by(value)
+
+    def filter_programme(self, queryset, name, value):
+        return queryset.in_programme(value)
+
+    def filter_partner(self, queryset, name, value):
+        return queryset.with_partner(value)
+
+    def filter_lead_partner(self, queryset, name, value):
+        return queryset.with_partner(value, role=Role.LEAD)
+
+    def filter_place(self, queryset, name, value):
+        return queryset.in_place(**{name: value})
+
+    def filter_status(self, queryset, name, value):
+        return queryset.with_status(value)
+
+    def filter_year(self, queryset, name, value):
+        return queryset.active_in(int(value))

@@ -1,0 +1,206 @@
+"""Periods as people write them in Italian, kept at the precision they were written with.
+
+"2024 - 2027", "Maggio 2024 - Dicembre 2025", "36 mesi (2025 – 2028)", "01/03/2024 - 31/12/2025":
+a start and an end, each a date plus a precision (year, month or day). A start is stored as the
+first day it can mean and an end as the last, so that "active in 2019" is a plain date comparison,
+while the precision says how much of that date the source actually gave. No day or month is
+ever invented: rendering and export go through the precision.
+
+Pure Python on purpose (no Django): fixtures, imports and admin forms all call it, and it tests in
+microseconds.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import enum
+import re
+import unicodedata
+from dataclasses import dataclass
+
+
+class Precision(str, enum.Enum):
+    YEAR = "year"
+    MONTH = "month"
+    DAY = "day"
+
+
+class PeriodError(ValueError):
+    """The text cannot be read as a period; the message says why, in plain words."""
+
+
+MONTHS = {
+    "gennaio": 1, "febbraio": 2, "marzo": 3, "aprile": 4, "maggio": 5, "giugno": 6,
+    "luglio": 7, "agosto": 8, "settembre": 9, "ottobre": 10, "novembre": 11, "dicembre": 12,
+}
+MONTH_ABBREVIATIONS = {
+    "gen": 1, "feb": 2, "mar": 3, "apr": 4, "mag": 5, "giu": 6,
+    "lug": 7, "ago": 8, "set": 9, "sett": 9, "ott": 10, "nov": 11, "dic": 12,
+}
+MONTH_NAMES = {number: name for name, number in MONTHS.items()}
+
+_month_words = "|".join(sorted([*MONTHS, *MONTH_ABBREVIATIONS], key=len, reverse=True))
+_BOUND = re.compile(
+    rf"""
+    (?P<numeric>(?P<nd>\d{{1,2}})[/.](?P<nm>\d{{1,2}})[/.](?P<ny>\d{{4}}))
+    | (?P<iso>(?P<iy>\d{{4}})-(?P<im>\d{{1,2}})(?:-(?P<id>\d{{1,2}}))?)(?![\d])
+    | (?P<worded>(?:(?P<wd>\d{{1,2}})\s+)?(?P<wm>{_month_words})\.?\s+(?P<wy>\d{{4}}))
+    | (?P<monthyear>(?P<my_m>\d{{1,2}})/(?P<my_y>\d{{4}}))
+    | (?P<year>\b\d{{4}}\b)
+    """,
+    re.VERBOSE,
+)
+_DURATION = re.compile(r"(\d{1,3})\s*mes[ei]\b")
+# Words and signs that may stand between the parts of a period without changing its meaning.
+_FILLER = re.compile(r"^(?:[\s\-,;:()]|\b(?:dal|dall|da|al|all|a|fino|e|periodo|durata)\b|')*$")
+_DASHES = re.compile(r"[\u2010-\u2015\u2212]")
+
+
+@dataclass(frozen=True)
+class Bound:
+    """One end of a period: the date it stands for and how much of it the source gave."""
+
+    date: dt.date
+    precision: Precision
+
+    def iso(self) -> str:
+        """ISO 8601 at the source's precision: "2024", "2024-05" or "2024-05-01"."""
+        if self.precision is Precision.YEAR:
+            return f"{self.date.year:04d}"
+        if self.precision is Precision.MONTH:
+            return f"{self.date.year:04d}-{self.date.month:02d}"
+        return self.date.isoformat()
+
+    def label(self) -> str:
+        """The bound in Italian words at its precision: "2024", "maggio 2024", "1 maggio 2024"."""
+        if self.precision is Precision.YEAR:
+            return str(self.date.year)
+        month = MONTH_NAMES[self.date.month]
+        if self.precision is Precision.MONTH:
+            return f"{month} {self.date.year}"
+        return f"{self.date.day} {month} {self.date.year}"
+
+
+@dataclass(frozen=True)
+class Period:
+    start: Bound | None = None
+    end: Bound | None = None
+    duration_months: int | None = None
+
+    def label(self) -> str:
+        parts = [bound.label() for bound in (self.start, self.end) if bound]
+        text = " – ".join(parts)
+        if self.duration_months:
+            months = f"{self.duration_months} mesi"
+            text = f"{months} ({text})" if text else months
+        return text
+
+
+def _normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    text = _DASHES.sub("-", text)
+    return " ".join(text.lower().split())
+
+
+def _make_date(year: int, month: int, day: int, source: str) -> dt.date:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise PeriodError(f"«{source}» is not a calendar date") from None
+
+
+def _bound_from_match(match: re.Match, *, as_end: bool) -> Bound:
+    text = match.group(0)
+    if match.group("numeric"):
+        date = _make_date(int(match["ny"]), int(match["nm"]), int(match["nd"]), text)
+        return Bound(date, Precision.DAY)
+    if match.group("iso"):
+        year, month = int(match["iy"]), int(match["im"])
+        if match["id"]:
+            return Bound(_make_date(year, month, int(match["id"]), text), Precision.DAY)
+        return _month_bound(year, month, text, as_end=as_end)
+    if match.group("worded"):
+        word = match["wm"]
+        month = MONTHS.get(word) or MONTH_ABBREVIATIONS[word]
+        year = int(match["wy"])
+        if match["wd"]:
+            return Bound(_make_date(year, month, int(match["wd"]), text), Precision.DAY)
+        return _month_bound(year, month, text, as_end=as_end)
+    if match.group("monthyear"):
+        return _month_bound(int(match["my_y"]), int(match["my_m"]), text, as_end=as_end)
+    year = int(match["year"])
+    if not 1900 <= year <= 2200:
+        raise PeriodError(f"«{text}» is not a plausible year")
+    return Bound(dt.date(year, 12, 31) if as_end else dt.date(year, 1, 1), Precision.YEAR)
+
+
+def _month_bound(year: int, month: int, text: str, *, as_end: bool) -> Bound:
+    if not 1 <= month <= 12:
+        raise PeriodError(f"«{text}» has no month {month}")
+    day = calendar.monthrange(year, month)[1] if as_end else 1
+    return Bound(dt.date(year, month, day), Precision.MONTH)
+
+
+def parse_bound(text: str, *, as_end: bool = False) -> Bound:
+    """Read one date as written ("maggio 2024", "2024", "01/03/2024", "2024-05").
+
+    An end is stored as the last day it can mean, a start as the first.
+    """
+    cleaned = _normalise(text)
+    match = _BOUND.fullmatch(cleaned)
+    if not cleaned or not match:
+        raise PeriodError(f"«{text.strip()}» is not a date (examples: 2024, maggio 2024, 01/03/2024)")
+    return _bound_from_match(match, as_end=as_end)
+
+
+def bound_from_date(value: dt.date, *, precision: Precision = Precision.DAY) -> Bound:
+    return Bound(value, precision)
+
+
+def parse_period(text: str) -> Period:
+    """Read a period as people write it; raise PeriodError when it cannot be read."""
+    cleaned = _normalise(text)
+    if not cleaned:
+        raise PeriodError("the period is empty")
+
+    duration = None
+    duration_match = _DURATION.search(cleaned)
+    if duration_match:
+        duration = int(duration_match.group(1))
+        if duration == 0:
+            raise PeriodError("a duration of 0 months is not a period")
+        cleaned = cleaned[: duration_match.start()] + " " + cleaned[duration_match.end():]
+
+    matches = list(_BOUND.finditer(cleaned))
+    position = 0
+    for match in matches:
+        if not _FILLER.match(cleaned[position: match.start()]):
+            raise PeriodError(f"«{text.strip()}» is not a period (unexpected «{cleaned[position: match.start()].strip()}»)")
+        position = match.end()
+    if not _FILLER.match(cleaned[position:]):
+        raise PeriodError(f"«{text.strip()}» is not a period (unexpected «{cleaned[position:].strip()}»)")
+
+    if len(matches) > 2:
+        raise PeriodError(f"«{text.strip()}» has more than two dates")
+    if not matches:
+        if duration is None:
+            raise PeriodError(f"«{text.strip()}» has no dates and no duration")
+        return Period(duration_months=duration)
+
+    start = _bound_from_match(matches[0], as_end=False)
+    end = _bound_from_match(matches[1], as_end=True) if len(matches) == 2 else None
+    check_order(start, end)
+    return Period(start=start, end=end, duration_months=duration)
+
+
+def check_order(start: Bound | None, end: Bound | None) -> None:
+    if start and end and end.date < start.date:
+        raise PeriodError(f"the end ({end.label()}) comes before the start ({start.label()})")
+
+
+def bound_from_iso(value: str, *, as_end: bool = False) -> Bound:
+    """Read the export's own form back ("2024", "2024-05", "2024-05-01")."""
+    if not re.fullmatch(r"\d{4}(?:-\d{2}(?:-\d{2})?)?", value.strip()):
+        raise PeriodError(f"«{value}» is not an ISO 8601 date, month or year")
+    return parse_bound(value, as_end=as_end)

@@ -1,0 +1,102 @@
+"""Finding official municipalities from names as people write them.
+
+"Chiusano d Asti", "CHIUSANO D'ASTI" and "Chiusano d’Asti" are the same comune; "Samone (TO)"
+names the province because two comuni are called Samone. Matching is on a folded form of the
+name (no case, accents, apostrophes or hyphens), which Municipality keeps in `matching_name`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+
+_NAME_WITH_PROVINCE = re.compile(r"^(?P<name>.+?)\s*\((?P<province>[A-Za-z]{2})\)\s*$")
+_ISTAT_CODE = re.compile(r"^\d{6}$")
+
+
+def fold_name(name: str) -> str:
+    """Lower case, no accents, apostrophes, hyphens or repeated spaces."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    without_accents = "".join(char for char in decomposed if not unicodedata.combining(char))
+    spaced = re.sub(r"[\s'’`´\-‐–—./]+", " ", without_accents.lower())
+    return spaced.strip()
+
+
+def split_province(text: str) -> tuple[str, str | None]:
+    """"Samone (TO)" -> ("Samone", "TO"); "Samone" -> ("Samone", None)."""
+    match = _NAME_WITH_PROVINCE.match(text.strip())
+    if match:
+        return match["name"].strip(), match["province"].upper()
+    return text.strip(), None
+
+
+def is_istat_code(text: str) -> bool:
+    return bool(_ISTAT_CODE.match(text.strip()))
+
+
+class MunicipalityNotFound(LookupError):
+    def __init__(self, text: str, suggestions: list[str], ambiguous: bool = False):
+        self.text = text
+        self.suggestions = suggestions
+        self.ambiguous = ambiguous
+        if ambiguous:
+            message = f"«{text}» names more than one municipality: add the province, as in {', '.join(suggestions)}"
+        elif suggestions:
+            message = f"«{text}» is not an official municipality; did you mean {', '.join(suggestions)}?"
+        else:
+            message = f"«{text}» is not an official municipality"
+        super().__init__(message)
+
+
+class MunicipalityIndex:
+    """An in-memory index of (ISTAT code, name, province) rows: one query, then lookups in memory.
+
+    Built once per import or seed load, so that resolving thousands of names costs one query.
+    """
+
+    def __init__(self, rows):
+        self._by_code: dict[str, tuple] = {}
+        self._by_name: dict[str, list[tuple]] = {}
+        for code, name, province in rows:
+            row = (code, name, province)
+            self._by_code[code] = row
+            self._by_name.setdefault(fold_name(name), []).append(row)
+
+    @classmethod
+    def from_database(cls) -> "MunicipalityIndex":
+        from .models import Municipality
+
+        return cls(Municipality.objects.values_list("istat_code", "name", "province_code"))
+
+    def __len__(self) -> int:
+        return len(self._by_code)
+
+    def resolve(self, text: str) -> str:
+        """The ISTAT code of the municipality named by the text; MunicipalityNotFound otherwise."""
+        text = text.strip()
+        if is_istat_code(text):
+            if text in self._by_code:
+                return text
+            raise MunicipalityNotFound(text, [])
+        name, province = split_province(text)
+        candidates = self._by_name.get(fold_name(name), [])
+        if province:
+            candidates = [row for row in candidates if row[2] == province]
+        if len(candidates) == 1:
+            return candidates[0][0]
+        if len(candidates) > 1:
+            raise MunicipalityNotFound(text, [f"{row[1]} ({row[2]})" for row in candidates], ambiguous=True)
+        raise MunicipalityNotFound(text, self.suggest(name, province))
+
+    def suggest(self, name: str, province: str | None = None, limit: int = 3) -> list[str]:
+        folded = fold_name(name)
+        # Sources often drop the second part of a name ("Vigliano" for Vigliano Biellese).
+        longer = sorted(key for key in self._by_name if key.startswith(folded + " "))
+        close = difflib.get_close_matches(folded, self._by_name.keys(), n=limit * 2, cutoff=0.75)
+        suggestions = []
+        for key in dict.fromkeys([*longer, *close]):
+            for code, official, prov in self._by_name[key]:
+                if province is None or prov == province:
+                    suggestions.append(f"{official} ({prov})")
+        return suggestions[:limit]

@@ -1,0 +1,91 @@
+"""A visitor's path through the site in a real headless Chromium (Debian's chromium + chromium-driver)."""
+
+import os
+import shutil
+from urllib.parse import urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
+        message = "Chromium and chromedriver are not installed (apt-get install -y chromium chromium-driver)"
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic",
+        "--lang=it", "--window-size=1280,1000",
+    ):
+        options.add_argument(argument)
+    options.add_experimental_option("prefs", {"intl.accept_languages": "it"})
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.implicitly_wait(3)
+    yield driver
+    driver.quit()
+
+
+def test_visitor_filters_by_theme_opens_a_project_and_follows_its_lead_partner(browser, live_server, seeded):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.select import Select
+
+    from projects.models import Project, Theme
+
+    browser.get(f"{live_server.url}/projects/")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Progetti"
+
+    Select(browser.find_element(By.NAME, "theme")).select_by_value(Theme.HOUSING)
+    browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()
+
+    assert "theme=housing" in browser.current_url
+    expected = Project.objects.published().filter(theme_links__theme=Theme.HOUSING).distinct()
+    titles = [link.text for link in browser.find_elements(By.CSS_SELECTOR, "article.card h3 a")]
+    assert titles and sorted(titles) == sorted(p.title for p in expected)[: len(titles)]
+
+    project = expected.filter(participations__role="lead").first()
+    browser.find_element(By.LINK_TEXT, project.title).click()
+    assert browser.find_element(By.TAG_NAME, "h1").text == project.title
+
+    lead = project.lead_partner
+    browser.find_element(By.CSS_SELECTOR, f"a[href='/partners/{lead.slug}/']").click()
+    assert browser.find_element(By.TAG_NAME, "h1").text == lead.name
+    assert browser.find_element(By.LINK_TEXT, project.title).is_displayed()
+
+
+def test_pages_load_every_asset_from_the_site_itself(browser, live_server, seeded):
+    from projects.models import Project
+
+    project = Project.objects.published().first()
+    for path in ("/projects/", project.get_absolute_url()):
+        browser.get(f"{live_server.url}{path}")
+        resources = browser.execute_script(
+            "return performance.getEntriesByType('resource').map(function (e) { return e.name; });"
+        )
+        assert any(name.endswith(".css") for name in resources), "the stylesheet was not loaded"
+        hosts = {urlsplit(name).netloc for name in resources}
+        assert hosts == {urlsplit(live_server.url).netloc}
+        color = browser.execute_script(
+            "return getComputedStyle(document.querySelector('.site-header')).backgroundColor;"
+        )
+        assert color == "rgb(29, 39, 51)", "the stylesheet was not applied"
+
+
+def test_wrong_filter_value_shows_the_error_next_to_the_field(browser, live_server, seeded):
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{live_server.url}/projects/?municipality=abc")
+    error = browser.find_element(By.CSS_SELECTOR, ".field.has-error .error")
+    assert "sei cifre" in error.text
+    assert browser.find_element(By.CSS_SELECTOR, ".notice-error").is_displayed()

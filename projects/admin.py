@@ -3,6 +3,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .forms import ProjectAdminForm
 from .models import (
     Funder,
     Municipality,
@@ -58,6 +59,7 @@ class ThemeFilter(admin.SimpleListFilter):
 
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
+    form = ProjectAdminForm
     list_display = ["title", "acronym", "lead", "period_label", "status_label", "is_published"]
     list_filter = ["is_published", StatusFilter, ThemeFilter, "programmes", "funders"]
     search_fields = ["title", "acronym", "code", "cup", "summary", "participations__partner__name"]
@@ -74,8 +76,9 @@ class ProjectAdmin(admin.ModelAdmin):
         (_("Period"), {
             "fields": ["period_text", ("start", "start_precision"), ("end", "end_precision"), "duration_months"],
             "description": _(
-                "Store the first day of the start and the last day of the end, and say how much of each the "
-                "source gives: «Maggio 2024 – Dicembre 2025» is 2024-05-01 (month) to 2025-12-31 (month)."
+                "Type the period as the source writes it («Maggio 2024 – Dicembre 2025», «36 mesi (2025 – 2028)»): "
+                "the start, the end and their precision are filled in from it. Or set them by hand: the first "
+                "day of the start, the last day of the end, and how much of each the source gives."
             ),
         }),
         (_("Content"), {"fields": ["summary", "general_objective", "specific_objectives", "activities", "beneficiaries", "people_reached"]}),

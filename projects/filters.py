@@ -39,6 +39,11 @@ class ProjectFilter(django_filters.FilterSet):
         method="filter_place",
         validators=[RegexValidator(r"^\d{6}$", _("An ISTAT municipality code has six digits, such as 005001."))],
     )
+    country = django_filters.CharFilter(
+        label=_("Country (ISO code)"),
+        method="filter_country",
+        validators=[RegexValidator(r"^[A-Za-z]{2}$", _("Use a two-letter ISO 3166 code, such as IT or FR."))],
+    )
     theme = django_filters.ChoiceFilter(label=_("Theme"), choices=Theme.choices, field_name="theme_links__theme", distinct=True)
     target_group = django_filters.ChoiceFilter(
         label=_("Target group"), choices=TargetGroup.choices, field_name="target_group_links__target_group", distinct=True
@@ -80,6 +85,9 @@ class ProjectFilter(django_filters.FilterSet):
 
     def filter_place(self, queryset, name, value):
         return queryset.in_place(**{name: value})
+
+    def filter_country(self, queryset, name, value):
+        return queryset.in_country(value)
 
     def filter_status(self, queryset, name, value):
         return queryset.with_status(value)

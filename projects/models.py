@@ -227,6 +227,11 @@ class ProjectQuerySet(models.QuerySet):
             places = places.filter(istat_code=municipality)
         return self.filter(territories__municipalities__in=places).distinct()
 
+    def in_country(self, code: str) -> "ProjectQuerySet":
+        """Projects that name the country (ISO 3166 alpha-2) among those they work in."""
+        # The codes are stored as a JSON list; matching the quoted code works on SQLite and PostgreSQL alike.
+        return self.filter(countries__icontains=f'"{code.upper()}"')
+
     def with_partner(self, partner, *, role: str | None = None) -> "ProjectQuerySet":
         links = Participation.objects.filter(partner=partner)
         if role:

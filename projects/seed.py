@@ -79,6 +79,14 @@ def _lines(value) -> str:
     return str(value).strip()
 
 
+def _clean_sources(sources) -> list[dict]:
+    """YAML reads an unquoted 2026-11-23 as a date; provenance keeps it as ISO text."""
+    cleaned = []
+    for source in sources or []:
+        cleaned.append({key: value.isoformat() if hasattr(value, "isoformat") else value for key, value in source.items()})
+    return cleaned
+
+
 def _upsert(model, report: SeedReport, lookup: dict, values: dict):
     """Create the row, or update only the fields that differ; report which it was."""
     instance = model.objects.filter(**lookup).first()
@@ -108,7 +116,7 @@ def _validate(instance, lookup: dict) -> None:
         raise SeedError(f"{instance._meta.model_name} {lookup}: {error.message_dict}") from None
 
 
-def _set_m2m(manager, wanted: list, report: SeedReport, label: str) -> bool:
+def _set_m2m(manager, wanted: list) -> bool:
     current = set(manager.values_list("pk", flat=True))
     target = {obj.pk for obj in wanted}
     if current != target:
@@ -166,7 +174,7 @@ class SeedLoader:
                     bucket.append(source)
 
         for _, entry in project_entries:
-            sources = entry.get("sources", [])
+            sources = _clean_sources(entry.get("sources"))
             for role_key in ("lead_partner", "partners", "supporting"):
                 for item in self._as_list(entry.get(role_key)):
                     note("partner", self._name_of(item), sources)
@@ -192,7 +200,7 @@ class SeedLoader:
             raise SeedError(f"{where}: {kind} «{name}» is not in {ORGANISATIONS_FILE}") from None
 
     def _sources(self, kind: str, entry: dict) -> list[dict]:
-        return entry.get("sources") or self.mentions.get((kind, entry["name"]), [])
+        return _clean_sources(entry.get("sources") or self.mentions.get((kind, entry["name"]), []))
 
     # --- organisations --------------------------------------------------------------------------
 
@@ -218,7 +226,7 @@ class SeedLoader:
         }
         programme = _upsert(Programme, self.report, {"name": entry["name"]}, values)
         funders = [self._get(self.funders, "funder", name, where) for name in entry.get("funders", [])]
-        if _set_m2m(programme.funders, funders, self.report, "programme"):
+        if _set_m2m(programme.funders, funders):
             self.report.record("programme funders", "changed")
         self.programmes[entry["name"]] = programme
 
@@ -286,7 +294,7 @@ class SeedLoader:
             "duration_months": entry.get("duration_months"),
             "countries": entry.get("countries", []),
             "website": entry.get("website", ""),
-            "sources": entry.get("sources", []),
+            "sources": _clean_sources(entry.get("sources")),
             "is_published": entry.get("published", True),
         }
         period = Project()
@@ -314,14 +322,14 @@ class SeedLoader:
             raise SeedError(f"{where}: more than one lead partner")
         self._sync_participations(project, wanted_links)
 
-        for manager, registry, kind in (
-            (project.funders, self.funders, "funder"),
-            (project.programmes, self.programmes, "programme"),
-            (project.territories, self.territories, "territory"),
+        for manager, registry, kind, key in (
+            (project.funders, self.funders, "funder", "funders"),
+            (project.programmes, self.programmes, "programme", "programmes"),
+            (project.territories, self.territories, "territory", "territories"),
         ):
-            wanted = [self._get(registry, kind, name, where) for name in entry.get(f"{kind}s" if kind != "territory" else "territories", [])]
-            if _set_m2m(manager, wanted, self.report, kind):
-                self.report.record(f"project {kind}s", "changed")
+            wanted = [self._get(registry, kind, name, where) for name in entry.get(key, [])]
+            if _set_m2m(manager, wanted):
+                self.report.record(f"project {key}", "changed")
 
         themes = entry.get("themes", [])
         unknown = set(themes) - set(Theme.values)

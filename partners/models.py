@@ -52,7 +52,7 @@ class Partner(models.Model):
         help_text=_("ISO 3166 alpha-2 code (IT, FR…), when the source says it."),
     )
     city = models.CharField(
-        _("city or province"), max_length=120, blank=True, help_text=_("Where the source places it, as written: (BS), Reggio Emilia…")
+        _("city or province"), max_length=120, blank=True, help_text=_("Where the source places it: a province code (BS) or a city (Reggio Emilia).")
     )
     website = models.URLField(_("website"), blank=True)
     tax_code = models.CharField(_("tax code"), max_length=16, blank=True)

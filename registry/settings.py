@@ -141,3 +141,6 @@ ISTAT_MUNICIPALITIES_FILE = BASE_DIR / "fixtures" / "istat" / "Elenco-comuni-ita
 SEED_DIR = BASE_DIR / "fixtures" / "seed"
 
 FILTERS_EMPTY_CHOICE_LABEL = _("All")
+
+# Django 6 behaviour now: a URL typed without a scheme in a form is taken as https.
+FORMS_URLFIELD_ASSUME_HTTPS = True

@@ -264,7 +264,11 @@ class ProjectQuerySet(models.QuerySet):
                     Q(partner__name__icontains=word) | Q(partner__other_names__icontains=word)
                 ).values("project_id"))
                 | Q(pk__in=Project.territories.through.objects.filter(
-                    territory__name__icontains=word
+                    Q(territory__name__icontains=word) | Q(territory__municipalities__name__iexact=word)
+                ).values("project_id"))
+                | Q(pk__in=Project.funders.through.objects.filter(funder__name__icontains=word).values("project_id"))
+                | Q(pk__in=Project.programmes.through.objects.filter(
+                    Q(programme__name__icontains=word) | Q(programme__short_name__icontains=word)
                 ).values("project_id"))
             )
         return self.filter(query)

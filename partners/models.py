@@ -3,6 +3,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from .fields import WebsiteField
 from .validators import validate_sources
 
 
@@ -54,7 +55,7 @@ class Partner(models.Model):
     city = models.CharField(
         _("city or province"), max_length=120, blank=True, help_text=_("Where the source places it: a province code (BS) or a city (Reggio Emilia).")
     )
-    website = models.URLField(_("website"), blank=True)
+    website = WebsiteField(_("website"), blank=True)
     tax_code = models.CharField(_("tax code"), max_length=16, blank=True)
     description = models.TextField(_("description"), blank=True)
     sources = models.JSONField(

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from partners.fields import WebsiteField
 from partners.models import Role
 from partners.validators import validate_sources
 
@@ -137,7 +138,7 @@ class Funder(models.Model):
     name = models.CharField(_("name"), max_length=255, unique=True)
     slug = models.SlugField(_("slug"), max_length=255, unique=True)
     other_names = models.TextField(_("other names"), blank=True, help_text=_("One per line."))
-    website = models.URLField(_("website"), blank=True)
+    website = WebsiteField(_("website"), blank=True)
     sources = models.JSONField(_("sources"), default=list, blank=True, validators=[validate_sources])
 
     class Meta:
@@ -172,7 +173,7 @@ class Programme(models.Model):
     )
     funders = models.ManyToManyField(Funder, blank=True, related_name="programmes", verbose_name=_("funders"))
     description = models.TextField(_("description"), blank=True)
-    website = models.URLField(_("website"), blank=True)
+    website = WebsiteField(_("website"), blank=True)
     sources = models.JSONField(_("sources"), default=list, blank=True, validators=[validate_sources])
 
     class Meta:
@@ -328,7 +329,7 @@ class Project(models.Model):
     countries = models.JSONField(
         _("countries"), default=list, blank=True, help_text=_("ISO 3166 alpha-2 codes of the countries it works in, for projects abroad or EU-wide.")
     )
-    website = models.URLField(_("website"), blank=True)
+    website = WebsiteField(_("website"), blank=True)
     sources = models.JSONField(_("sources"), default=list, blank=True, validators=[validate_sources])
     is_published = models.BooleanField(_("published"), default=False, help_text=_("Drafts are never shown to the public."))
 

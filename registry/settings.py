@@ -142,5 +142,3 @@ SEED_DIR = BASE_DIR / "fixtures" / "seed"
 
 FILTERS_EMPTY_CHOICE_LABEL = _("All")
 
-# Django 6 behaviour now: a URL typed without a scheme in a form is taken as https.
-FORMS_URLFIELD_ASSUME_HTTPS = True

@@ -13,7 +13,8 @@ CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(live_server):
+    # Depends on the live server so that the browser closes its connections before the server stops.
     webdriver = pytest.importorskip("selenium.webdriver")
     from selenium.webdriver.chrome.service import Service
 

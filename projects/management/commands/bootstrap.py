@@ -18,4 +18,5 @@ class Command(BaseCommand):
             call_command("collectstatic", interactive=False, verbosity=max(verbosity - 1, 0))
         call_command("load_municipalities", verbosity=verbosity, stdout=self.stdout)
         call_command("load_seed", verbosity=verbosity, stdout=self.stdout)
-        self.stdout.write(self.style.SUCCESS("Registry ready."))
+        if verbosity:
+            self.stdout.write(self.style.SUCCESS("Registry ready."))

@@ -67,7 +67,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             Municipality.objects.bulk_create(new, batch_size=1000)
             Municipality.objects.bulk_update(changed, FIELDS, batch_size=1000)
-        self.stdout.write(
-            f"Municipalities: {len(new)} new, {len(changed)} changed, "
-            f"{len(incoming) - len(new) - len(changed)} unchanged ({len(incoming)} in the file)."
-        )
+        if options["verbosity"]:
+            self.stdout.write(
+                f"Municipalities: {len(new)} new, {len(changed)} changed, "
+                f"{len(incoming) - len(new) - len(changed)} unchanged ({len(incoming)} in the file)."
+            )

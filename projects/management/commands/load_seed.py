@@ -17,6 +17,8 @@ class Command(BaseCommand):
             report = load_seed(dir)
         except SeedError as error:
             raise CommandError(f"Seed data not loaded, nothing written: {error}") from None
+        if not options["verbosity"]:
+            return
         for line in report.lines():
             self.stdout.write(line)
         if not report.changed_anything():

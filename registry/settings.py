@@ -142,3 +142,6 @@ SEED_DIR = BASE_DIR / "fixtures" / "seed"
 
 FILTERS_EMPTY_CHOICE_LABEL = _("All")
 
+
+# The largest project sheet an editor may import, in bytes (IMPORT_MAX_MB in the environment).
+IMPORT_MAX_BYTES = int(float(os.environ.get("IMPORT_MAX_MB", "10")) * 1024 * 1024)

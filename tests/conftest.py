@@ -32,3 +32,21 @@ def collected_static(tmp_path_factory):
 def seeded(transactional_db):
     """For tests that commit (the browser's live server): the data is loaded again after each flush."""
     load_registry_data()
+
+
+def pytest_collection_modifyitems(session, config, items):
+    # The browser tests commit and flush the database (the live server needs it), which empties the
+    # data loaded once per session; run them after every test that reads that data.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture
+def client(client):
+    """The test client, reading the site in English (the interface's second language).
+
+    Messages are checked in English; Italian, the default, has its own test.
+    """
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client

@@ -1,0 +1,64 @@
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from projects.importing import import_sheet
+from projects.sheets import SheetError, read_sheet
+
+EXIT_IMPORTED, EXIT_ROW_ERRORS, EXIT_UNUSABLE = 0, 1, 2
+
+
+class Command(BaseCommand):
+    help = (
+        "Import project sheets from a CSV (UTF-8 or Windows-1252, ';' or ',') or XLSX file. "
+        "Every row is checked first; a file with any error writes nothing. New projects are drafts. "
+        "Exit status: 0 imported (or would be, with --dry-run), 1 errors and nothing written, "
+        "2 unusable arguments or unreadable file."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path, help="The sheet to import.")
+        parser.add_argument("--dry-run", action="store_true", help="Check and report; write nothing.")
+        parser.add_argument("--publish", action="store_true", help="Publish new projects at once instead of leaving them as drafts.")
+
+    def run_from_argv(self, argv):
+        # argparse's own exit status for bad arguments is 2 already; keep Django from turning
+        # CommandError into 1 so that the three outcomes stay distinct.
+        try:
+            super().run_from_argv(argv)
+        except SystemExit:
+            raise
+
+    def handle(self, *args, file: Path, dry_run: bool, publish: bool, **options):
+        try:
+            data = file.read_bytes()
+        except OSError as error:
+            self.stderr.write(f"Cannot read {file}: {error.strerror}")
+            sys.exit(EXIT_UNUSABLE)
+        try:
+            sheet = read_sheet(data, filename=file.name, max_bytes=settings.IMPORT_MAX_BYTES)
+        except SheetError as error:
+            self.stderr.write(f"{file}: {error}. Nothing was imported.")
+            sys.exit(EXIT_UNUSABLE)
+
+        report = import_sheet(sheet, dry_run=dry_run, publish=publish)
+        for column in report.unknown_columns:
+            self.stdout.write(f"Unknown column ignored: {column}")
+        for message in report.file_errors:
+            self.stderr.write(f"{file}: {message}. Nothing was imported.")
+        for error in report.errors:
+            self.stderr.write(str(error))
+        for kind, names in report.created.items():
+            if names:
+                self.stdout.write(f"New {kind}{'s' if len(names) > 1 else ''}: {'; '.join(names)}")
+        verb = "would be" if dry_run or report.has_errors else "were"
+        self.stdout.write(
+            f"{report.count('new')} new, {report.count('changed')} changed, {report.count('unchanged')} unchanged, "
+            f"{len({e.row for e in report.errors})} rows with errors ({len(report.rows)} rows read)."
+        )
+        if report.has_errors:
+            self.stderr.write("Nothing was imported: correct the errors above and import the file again.")
+            sys.exit(EXIT_ROW_ERRORS)
+        self.stdout.write("Dry run: nothing was written." if dry_run else f"Imported; new projects {verb} saved as drafts." if not publish else "Imported and published.")

@@ -1,7 +1,14 @@
 from django.contrib import admin, messages
 from django.db.models import Count
+from django.http import HttpResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from import_export.admin import ImportExportMixin
+
+from .importing import template_sheet
+from .resources import ProjectResource, ProjectSheetCSV, ProjectSheetXLSX
+from .sheets import SheetError
 
 from .forms import ProjectAdminForm
 from .models import (
@@ -58,8 +65,12 @@ class ThemeFilter(admin.SimpleListFilter):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(ImportExportMixin, admin.ModelAdmin):
     form = ProjectAdminForm
+    resource_classes = [ProjectResource]
+    import_formats = [ProjectSheetCSV, ProjectSheetXLSX]
+    export_formats = [ProjectSheetCSV, ProjectSheetXLSX]
+    import_template_name = "admin/projects/project/import.html"
     list_display = ["title", "acronym", "lead", "period_label", "status_label", "is_published"]
     list_filter = ["is_published", StatusFilter, ThemeFilter, "programmes", "funders"]
     search_fields = ["title", "acronym", "code", "cup", "summary", "participations__partner__name"]
@@ -89,6 +100,30 @@ class ProjectAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("participations__partner")
+
+    def get_urls(self):
+        template = path(
+            "import-template.csv",
+            self.admin_site.admin_view(self.import_template_view),
+            name="projects_project_import_template",
+        )
+        return [template, *super().get_urls()]
+
+    def import_template_view(self, request):
+        """The headers editors may use and one filled row, as Excel in Italy saves a CSV."""
+        if not self.has_import_permission(request):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        response = HttpResponse(template_sheet(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="modello-schede-progetto.csv"'
+        return response
+
+    def add_data_read_fail_error_to_form(self, form, error):
+        if isinstance(error, SheetError):
+            form.add_error("import_file", _("The file cannot be read: %(error)s. Nothing was imported.") % {"error": error})
+        else:
+            super().add_data_read_fail_error_to_form(form, error)
 
     @admin.display(description=_("lead partner"))
     def lead(self, obj):

@@ -722,3 +722,53 @@ class SheetImporter:
 
 def import_sheet(sheet: Sheet, *, dry_run: bool, publish: bool = False) -> ImportReport:
     return SheetImporter(sheet, publish=publish).run(dry_run=dry_run)
+
+
+TEMPLATE_COLUMNS = [
+    ("Titolo", "title"), ("Acronimo", "acronym"), ("Codice", "code"), ("CUP", "cup"), ("Sintesi", "summary"),
+    ("Obiettivo generale", "general_objective"), ("Obiettivi", "specific_objectives"), ("Attività", "activities"),
+    ("Destinatari", "beneficiaries"), ("Capofila", "lead_partner"), ("Partner", "partners"),
+    ("Enti sostenitori", "supporting"), ("Ente finanziatore", "funders"), ("Programma", "programmes"),
+    ("Periodo", "period"), ("Data inizio", "start"), ("Data fine", "end"), ("Durata", "duration_months"),
+    ("Territorio", "territories"), ("Comuni", "municipalities"), ("Paesi", "countries"), ("Temi", "themes"),
+    ("Sito", "website"), ("Fonte", "sources"),
+]
+
+
+def template_sheet() -> str:
+    """The import template: Italian headers and one row taken from a published project, as Excel
+    saves a CSV in an Italian locale (UTF-8 with BOM, `;`, CRLF)."""
+    import csv
+    import io
+
+    from .exports import escape_formula
+
+    example = (
+        Project.objects.published().exclude(cup="").with_export_data().first()
+        or Project.objects.published().with_export_data().first()
+    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([header for header, _ in TEMPLATE_COLUMNS])
+    if example is not None:
+        roles = {role: [link.partner.name for link in example.participations.all() if link.role == role] for role in Role}
+        values = {
+            "title": example.title, "acronym": example.acronym, "code": example.code, "cup": example.cup,
+            "summary": example.summary, "general_objective": example.general_objective,
+            "specific_objectives": example.specific_objectives, "activities": example.activities,
+            "beneficiaries": example.beneficiaries,
+            "lead_partner": "; ".join(roles[Role.LEAD]), "partners": "; ".join(roles[Role.PARTNER]),
+            "supporting": "; ".join(roles[Role.SUPPORTING]),
+            "funders": "; ".join(f.name for f in example.funders.all()),
+            "programmes": "; ".join(p.name for p in example.programmes.all()),
+            "period": example.period_text, "start": "" if example.period_text else example.start_iso,
+            "end": "" if example.period_text else example.end_iso,
+            "duration_months": example.duration_months or "",
+            "territories": "; ".join(t.name for t in example.territories.all()),
+            "municipalities": "", "countries": "; ".join(example.countries),
+            "themes": "; ".join(example.theme_labels),
+            "website": example.website,
+            "sources": "; ".join(s.get("url") or s.get("document", "") for s in example.sources),
+        }
+        writer.writerow([escape_formula(str(values[name])) for _, name in TEMPLATE_COLUMNS])
+    return "\ufeff" + buffer.getvalue()

@@ -347,6 +347,10 @@ class Project(models.Model):
         ordering = ["title"]
         verbose_name = _("project")
         verbose_name_plural = _("projects")
+        permissions = [
+            ("import_project", _("Can import project sheets")),
+            ("export_project", _("Can export projects")),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["cup"], condition=~Q(cup=""), name="project_cup_unique_when_present"),
             models.CheckConstraint(

@@ -145,3 +145,7 @@ FILTERS_EMPTY_CHOICE_LABEL = _("All")
 
 # The largest project sheet an editor may import, in bytes (IMPORT_MAX_MB in the environment).
 IMPORT_MAX_BYTES = int(float(os.environ.get("IMPORT_MAX_MB", "10")) * 1024 * 1024)
+
+# Import and export in the admin need their own permissions (given to the Editors group).
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"

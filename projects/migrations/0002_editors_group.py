@@ -26,6 +26,8 @@ def create_editors_group(apps, schema_editor):
             codenames += [(app_label, f"{action}_{model}") for action in ("add", "change", "view")]
     for app_label, models in READ_ONLY.items():
         codenames += [(app_label, f"view_{model}") for model in models]
+    # Importing and exporting project sheets in the admin (django-import-export).
+    codenames += [("projects", "import_project"), ("projects", "export_project")]
     permissions = [
         Permission.objects.get(content_type__app_label=app_label, codename=codename)
         for app_label, codename in codenames

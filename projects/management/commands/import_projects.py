@@ -23,14 +23,6 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Check and report; write nothing.")
         parser.add_argument("--publish", action="store_true", help="Publish new projects at once instead of leaving them as drafts.")
 
-    def run_from_argv(self, argv):
-        # argparse's own exit status for bad arguments is 2 already; keep Django from turning
-        # CommandError into 1 so that the three outcomes stay distinct.
-        try:
-            super().run_from_argv(argv)
-        except SystemExit:
-            raise
-
     def handle(self, *args, file: Path, dry_run: bool, publish: bool, **options):
         try:
             data = file.read_bytes()
@@ -53,7 +45,6 @@ class Command(BaseCommand):
         for kind, names in report.created.items():
             if names:
                 self.stdout.write(f"New {kind}{'s' if len(names) > 1 else ''}: {'; '.join(names)}")
-        verb = "would be" if dry_run or report.has_errors else "were"
         self.stdout.write(
             f"{report.count('new')} new, {report.count('changed')} changed, {report.count('unchanged')} unchanged, "
             f"{len({e.row for e in report.errors})} rows with errors ({len(report.rows)} rows read)."
@@ -61,4 +52,9 @@ class Command(BaseCommand):
         if report.has_errors:
             self.stderr.write("Nothing was imported: correct the errors above and import the file again.")
             sys.exit(EXIT_ROW_ERRORS)
-        self.stdout.write("Dry run: nothing was written." if dry_run else f"Imported; new projects {verb} saved as drafts." if not publish else "Imported and published.")
+        if dry_run:
+            self.stdout.write("Dry run: nothing was written.")
+        elif report.count("new"):
+            self.stdout.write("Imported. New projects are " + ("published." if publish else "drafts until an editor publishes them."))
+        else:
+            self.stdout.write("Imported." if report.count("changed") else "Nothing to change.")

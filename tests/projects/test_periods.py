@@ -1,0 +1,223 @@
+"""projects/periods.py: periods as people write them in Italian, kept at their precision."""
+
+import datetime as dt
+
+import pytest
+
+from projects.periods import (
+    Bound,
+    Period,
+    PeriodError,
+    Precision,
+    bound_from_iso,
+    parse_bound,
+    parse_period,
+)
+
+D = dt.date
+YEAR, MONTH, DAY = Precision.YEAR, Precision.MONTH, Precision.DAY
+
+
+# --- the formats of the seed documents ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, start, end, duration",
+    [
+        ("2024 - 2027", Bound(D(2024, 1, 1), YEAR), Bound(D(2027, 12, 31), YEAR), None),
+        ("Maggio 2024 - Dicembre 2025", Bound(D(2024, 5, 1), MONTH), Bound(D(2025, 12, 31), MONTH), None),
+        ("2022 – febbraio 2023", Bound(D(2022, 1, 1), YEAR), Bound(D(2023, 2, 28), MONTH), None),
+        ("febbraio 2024 - luglio 2025", Bound(D(2024, 2, 1), MONTH), Bound(D(2025, 7, 31), MONTH), None),
+        ("ottobre 2018 – marzo 2020", Bound(D(2018, 10, 1), MONTH), Bound(D(2020, 3, 31), MONTH), None),
+        ("Dicembre 2023 – Dicembre 2025", Bound(D(2023, 12, 1), MONTH), Bound(D(2025, 12, 31), MONTH), None),
+        ("Marzo 2024 – Dicembre 2025", Bound(D(2024, 3, 1), MONTH), Bound(D(2025, 12, 31), MONTH), None),
+        ("36 mesi (2025 – 2028)", Bound(D(2025, 1, 1), YEAR), Bound(D(2028, 12, 31), YEAR), 36),
+        ("01/03/2024 - 31/12/2025", Bound(D(2024, 3, 1), DAY), Bound(D(2025, 12, 31), DAY), None),
+    ],
+    ids=lambda value: value if isinstance(value, str) else None,
+)
+def test_parse_period_reads_each_format_of_the_seed_documents(text, start, end, duration):
+    assert parse_period(text) == Period(start=start, end=end, duration_months=duration)
+
+
+@pytest.mark.parametrize("dash", ["-", "\u2010", "\u2012", "\u2013", "\u2014", "\u2212"])
+def test_parse_period_reads_any_dash_between_the_dates(dash):
+    period = parse_period(f"maggio 2024 {dash} dicembre 2025")
+    assert (period.start, period.end) == (Bound(D(2024, 5, 1), MONTH), Bound(D(2025, 12, 31), MONTH))
+
+
+@pytest.mark.parametrize("text", ["MAGGIO 2024 - DICEMBRE 2025", "Maggio 2024 - dicembre 2025", "maggio 2024 - Dicembre 2025"])
+def test_parse_period_ignores_capitals_in_month_names(text):
+    assert parse_period(text) == parse_period("maggio 2024 - dicembre 2025")
+
+
+def test_parse_period_reads_dates_written_without_spaces_around_the_dash():
+    assert parse_period("2024-2027") == parse_period("2024 - 2027")
+
+
+def test_parse_period_reads_dal_al_wording():
+    period = parse_period("dal 01/03/2024 al 31/12/2025")
+    assert (period.start, period.end) == (Bound(D(2024, 3, 1), DAY), Bound(D(2025, 12, 31), DAY))
+
+
+def test_parse_period_reads_abbreviated_month_names():
+    assert parse_period("mag. 2024 - dic. 2025") == parse_period("maggio 2024 - dicembre 2025")
+
+
+def test_parse_period_reads_a_duration_alone():
+    assert parse_period("26 mesi") == Period(duration_months=26)
+
+
+def test_parse_period_reads_a_start_alone_as_an_open_period():
+    assert parse_period("dal 2024") == Period(start=Bound(D(2024, 1, 1), YEAR))
+
+
+# --- precision: a start is the first day it can mean, an end the last ------------------------
+
+
+def test_month_end_of_february_is_the_28th_in_a_common_year():
+    assert parse_period("gennaio 2023 - febbraio 2023").end.date == D(2023, 2, 28)
+
+
+def test_month_end_of_february_is_the_29th_in_a_leap_year():
+    assert parse_period("gennaio 2024 - febbraio 2024").end.date == D(2024, 2, 29)
+
+
+def test_month_end_of_february_2100_is_the_28th_because_2100_is_not_a_leap_year():
+    assert parse_period("febbraio 2100 - febbraio 2100").end.date == D(2100, 2, 28)
+
+
+@pytest.mark.parametrize("month, last_day", [("aprile", 30), ("giugno", 30), ("settembre", 30), ("novembre", 30), ("luglio", 31)])
+def test_month_end_is_the_last_day_of_that_month(month, last_day):
+    assert parse_period(f"gennaio 2025 - {month} 2025").end.date.day == last_day
+
+
+def test_month_start_is_the_first_day_of_the_month():
+    assert parse_period("luglio 2025 - agosto 2025").start.date == D(2025, 7, 1)
+
+
+def test_year_start_is_the_first_of_january_and_year_end_the_thirty_first_of_december():
+    period = parse_period("2019 - 2021")
+    assert (period.start.date, period.end.date) == (D(2019, 1, 1), D(2021, 12, 31))
+
+
+def test_mixed_precisions_are_kept_bound_by_bound():
+    period = parse_period("15 marzo 2024 - 2025")
+    assert (period.start.precision, period.end.precision) == (DAY, YEAR)
+
+
+def test_parse_bound_reads_an_end_as_the_last_day_it_can_mean():
+    assert parse_bound("maggio 2024", as_end=True) == Bound(D(2024, 5, 31), MONTH)
+
+
+def test_parse_bound_reads_a_start_as_the_first_day_it_can_mean():
+    assert parse_bound("2024") == Bound(D(2024, 1, 1), YEAR)
+
+
+# --- ISO at precision ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "bound, iso",
+    [
+        (Bound(D(2024, 12, 31), YEAR), "2024"),
+        (Bound(D(2024, 5, 31), MONTH), "2024-05"),
+        (Bound(D(2024, 5, 1), DAY), "2024-05-01"),
+    ],
+)
+def test_iso_writes_the_bound_at_its_precision(bound, iso):
+    assert bound.iso() == iso
+
+
+@pytest.mark.parametrize("iso", ["2024", "2024-05", "2024-05-01"])
+def test_bound_from_iso_reads_back_what_iso_writes(iso):
+    assert bound_from_iso(iso).iso() == iso
+
+
+def test_bound_from_iso_reads_a_month_end_as_its_last_day():
+    assert bound_from_iso("2024-02", as_end=True) == Bound(D(2024, 2, 29), MONTH)
+
+
+@pytest.mark.parametrize("text", ["maggio 2024", "2024/05", "20240501", "2024-5"])
+def test_bound_from_iso_refuses_anything_but_iso(text):
+    with pytest.raises(PeriodError):
+        bound_from_iso(text)
+
+
+# --- labels ----------------------------------------------------------------------------------
+
+
+def test_label_writes_the_period_in_italian_at_its_precision():
+    assert parse_period("01/03/2024 - Dicembre 2025").label() == "1 marzo 2024 – dicembre 2025"
+
+
+def test_label_puts_the_duration_before_the_dates():
+    assert parse_period("36 mesi (2025 – 2028)").label() == "36 mesi (2025 – 2028)"
+
+
+@pytest.mark.xfail(reason="BUG: Period.label() writes a one-month duration as «1 mesi» (projects/periods.py, Period.label)", strict=True)
+def test_label_writes_a_one_month_duration_in_the_singular():
+    assert parse_period("1 mese").label() == "1 mese"
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["2025 - 2024", "luglio 2025 - febbraio 2024", "31/12/2025 - 01/01/2025", "2024 – febbraio 2023"])
+def test_end_before_start_is_an_error(text):
+    with pytest.raises(PeriodError, match="comes before the start"):
+        parse_period(text)
+
+
+@pytest.mark.parametrize("text", ["boh", "da definire", "Samadhi (2022 – febbraio 2023)", "primavera 2024"])
+def test_unreadable_text_is_an_error(text):
+    with pytest.raises(PeriodError, match="is not a period"):
+        parse_period(text)
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+def test_empty_text_is_an_error(text):
+    with pytest.raises(PeriodError, match="empty"):
+        parse_period(text)
+
+
+@pytest.mark.parametrize("text", ["31/02/2024 - 2025", "29/02/2023 - 2024", "31 aprile 2024 - 2025", "2024-02-30 - 2025"])
+def test_impossible_day_is_an_error(text):
+    with pytest.raises(PeriodError, match="not a calendar date"):
+        parse_period(text)
+
+
+@pytest.mark.parametrize("text", ["13/2024 - 2025", "2024-13 - 2025", "2024-00 - 2025"])
+def test_impossible_month_is_an_error(text):
+    with pytest.raises(PeriodError, match="has no month"):
+        parse_period(text)
+
+
+def test_implausible_year_is_an_error():
+    with pytest.raises(PeriodError, match="plausible year"):
+        parse_period("1800 - 2024")
+
+
+def test_more_than_two_dates_is_an_error():
+    with pytest.raises(PeriodError, match="more than two dates"):
+        parse_period("2024 – 2025 – 2026")
+
+
+def test_zero_months_is_an_error():
+    with pytest.raises(PeriodError):
+        parse_period("0 mesi")
+
+
+def test_parse_bound_refuses_text_that_is_not_one_date():
+    with pytest.raises(PeriodError, match="is not a date"):
+        parse_bound("maggio - giugno 2024")
+
+
+@pytest.mark.xfail(
+    reason="BUG: «fino a» (until) is skipped as filler, so the only date becomes the start "
+    "(projects/periods.py, _FILLER and parse_period)",
+    strict=True,
+)
+def test_a_date_after_fino_a_is_the_end_of_the_period():
+    period = parse_period("fino a dicembre 2025")
+    assert (period.start, period.end) == (None, Bound(D(2025, 12, 31), MONTH))

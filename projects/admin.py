@@ -119,6 +119,18 @@ class ProjectAdmin(ImportExportMixin, admin.ModelAdmin):
         response["Content-Disposition"] = 'attachment; filename="modello-schede-progetto.csv"'
         return response
 
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        # A refused file or a sheet with row errors is bad input: say so in the status too.
+        context = getattr(response, "context_data", None) or {}
+        form = context.get("form")
+        result = context.get("result")
+        if request.method == "POST" and (
+            (form is not None and form.errors) or (result is not None and (result.has_errors() or result.has_validation_errors()))
+        ):
+            response.status_code = 400
+        return response
+
     def add_data_read_fail_error_to_form(self, form, error):
         if isinstance(error, SheetError):
             form.add_error("import_file", _("The file cannot be read: %(error)s. Nothing was imported.") % {"error": error})

@@ -766,7 +766,7 @@ def template_sheet() -> str:
             "duration_months": example.duration_months or "",
             "territories": "; ".join(t.name for t in example.territories.all()),
             "municipalities": "", "countries": "; ".join(example.countries),
-            "themes": "; ".join(example.theme_labels),
+            "themes": "; ".join(str(label) for label in example.theme_labels),
             "website": example.website,
             "sources": "; ".join(s.get("url") or s.get("document", "") for s in example.sources),
         }

@@ -49,6 +49,10 @@ def sheet_to_dataset(sheet: Sheet) -> tablib.Dataset:
 class ProjectSheetCSV(base_formats.Format):
     """CSV as spreadsheets write it in Italy; read as bytes so that the encoding can be detected."""
 
+    def __init__(self, encoding=None, **kwargs):
+        # The admin passes its encoding; the bytes are decoded by projects.sheets instead.
+        self.encoding = encoding
+
     def get_title(self):
         return "csv"
 

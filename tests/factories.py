@@ -34,6 +34,11 @@ def unique(label: str) -> str:
     return f"{MARKER} {next(_counter)} {label}"
 
 
+def word() -> str:
+    """A word found nowhere else in the database (for text searches): "fxw12z"."""
+    return f"fxw{next(_counter)}z"
+
+
 def make_partner(name: str | None = None, **fields) -> Partner:
     name = name or unique("Organisation")
     fields.setdefault("slug", slugify(name))

@@ -20,16 +20,17 @@ from __future__ import annotations
 
 import csv
 import io
+from types import SimpleNamespace
 
 import tablib
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from import_export import resources
+from import_export import fields, resources
 from import_export.formats import base_formats
 from import_export.results import Error, Result, RowResult
 
 from . import exports
-from .importing import ImportReport, import_sheet
+from .importing import TEMPLATE_COLUMNS, ImportReport, import_sheet
 from .models import Project
 from .sheets import Sheet, SheetError, read_sheet
 
@@ -106,9 +107,13 @@ class ProjectSheetXLSX(ProjectSheetCSV):
 class ProjectResource(resources.ModelResource):
     """Projects as one row each, the columns of /projects/export.csv (see projects.exports)."""
 
+    # One declared field per export column, so that the admin's export form offers them all.
+    locals().update({name: fields.Field(column_name=name, readonly=True) for name in exports.FIELDS})
+
     class Meta:
         model = Project
-        fields = ("slug",)
+        fields = tuple(exports.FIELDS)
+        export_order = tuple(exports.FIELDS)
         import_id_fields = ("slug",)
 
     def __init__(self, *args, publish: bool = False, **kwargs):
@@ -116,17 +121,26 @@ class ProjectResource(resources.ModelResource):
         self.publish = publish
         self.report: ImportReport | None = None
 
+    def get_user_visible_fields(self):
+        # What the admin lists as the columns of a sheet: the template's Italian headers (the
+        # export's own column names are accepted too).
+        return [SimpleNamespace(column_name=header) for header, _ in TEMPLATE_COLUMNS]
+
     # --- export ---------------------------------------------------------------------------------
 
     def export(self, queryset=None, **kwargs) -> tablib.Dataset:
+        """The public export's records (drafts included: editors see everything), with formulae kept as text."""
         if queryset is None:
             queryset = Project.objects.all()
-        queryset = queryset.with_export_data() if hasattr(queryset, "with_export_data") else queryset
+        if hasattr(queryset, "with_export_data"):
+            queryset = queryset.prefetch_related(None).with_export_data()
+        selected = kwargs.get("export_fields") or exports.FIELDS
+        columns = [name for name in exports.FIELDS if name in selected]
         rows = []
         for project in queryset:
             record = exports.project_record(project)
-            rows.append([exports.csv_cell(name, record[name]) for name in exports.FIELDS])
-        return tablib.Dataset(*rows, headers=exports.FIELDS)
+            rows.append([exports.csv_cell(name, record[name]) for name in columns])
+        return tablib.Dataset(*rows, headers=columns)
 
     # --- import ---------------------------------------------------------------------------------
 

@@ -39,21 +39,25 @@ def word() -> str:
     return f"fxw{next(_counter)}z"
 
 
+def unique_slug(name: str) -> str:
+    return f"{slugify(name)[:200]}-{next(_counter)}"
+
+
 def make_partner(name: str | None = None, **fields) -> Partner:
     name = name or unique("Organisation")
-    fields.setdefault("slug", slugify(name))
+    fields.setdefault("slug", unique_slug(name))
     return Partner.objects.create(name=name, **fields)
 
 
 def make_funder(name: str | None = None, **fields) -> Funder:
     name = name or unique("Funder")
-    fields.setdefault("slug", slugify(name))
+    fields.setdefault("slug", unique_slug(name))
     return Funder.objects.create(name=name, **fields)
 
 
 def make_programme(name: str | None = None, *, funders=(), parent: Programme | None = None, **fields) -> Programme:
     name = name or unique("Programme")
-    fields.setdefault("slug", slugify(name))
+    fields.setdefault("slug", unique_slug(name))
     programme = Programme.objects.create(name=name, parent=parent, **fields)
     programme.funders.set(funders)
     return programme
@@ -66,7 +70,7 @@ def municipality(name: str, province: str) -> Municipality:
 
 def make_territory(name: str | None = None, *, municipalities=(), **fields) -> Territory:
     name = name or unique("Territory")
-    fields.setdefault("slug", slugify(name))
+    fields.setdefault("slug", unique_slug(name))
     territory = Territory.objects.create(name=name, **fields)
     territory.municipalities.set(municipalities)
     return territory
@@ -92,7 +96,7 @@ def make_project(
 ) -> Project:
     """A project with its links. `period` is read as the source would write it; `start`/`end` are days."""
     title = title or unique("Project")
-    fields.setdefault("slug", slugify(title))
+    fields.setdefault("slug", unique_slug(title))
     project = Project(title=title, is_published=published, **fields)
     if period is not None:
         project.set_period(periods.parse_period(period), text=period)

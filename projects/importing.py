@@ -500,6 +500,7 @@ class SheetImporter:
             territory_codes[territory_id].add(code)
         self.territory_codes = territory_codes
         self.new_territories: dict[str, set[str]] = {}
+        self.noted: set[tuple[str, str]] = set()
         for kind, names in (("partner", self.partners), ("funder", self.funders), ("programme", self.programmes)):
             report.created.setdefault(kind, [])
         report.created.setdefault("territory", [])
@@ -531,7 +532,9 @@ class SheetImporter:
                 row.outcome = "changed" if row.changes else "unchanged"
 
     def _note_new(self, report: ImportReport, row: ProjectRow, kind: str, name: str) -> None:
-        if name not in report.created[kind] and normalise_name(name) not in {normalise_name(n) for n in report.created[kind]}:
+        key = (kind, normalise_name(name))
+        if key not in self.noted:
+            self.noted.add(key)
             report.created[kind].append(name)
         row.created_names.append(f"{kind}: {name}")
 
@@ -633,18 +636,29 @@ class SheetImporter:
 
     @transaction.atomic
     def write(self, rows: list[ProjectRow], report: ImportReport) -> None:
-        for name in report.created["partner"]:
-            partner = Partner(name=name, slug=self._free_slug(Partner, name), kind=PartnerKind.OTHER)
-            partner.save()
-            self.partners[normalise_name(name)] = partner
-        for name in report.created["funder"]:
-            self.funders[normalise_name(name)] = Funder.objects.create(name=name, slug=self._free_slug(Funder, name))
-        for name in report.created["programme"]:
-            self.programmes[normalise_name(name)] = Programme.objects.create(name=name, slug=self._free_slug(Programme, name))
-        for name in report.created["territory"]:
-            territory = Territory.objects.create(name=name, slug=self._free_slug(Territory, name))
-            territory.municipalities.set(sorted(self.new_territories[normalise_name(name)]))
-            self.territories[normalise_name(name)] = territory
+        # New records of every kind in one statement each, with slugs that are free.
+        created = {
+            "partner": (Partner, self.partners, {"kind": PartnerKind.OTHER}),
+            "funder": (Funder, self.funders, {}),
+            "programme": (Programme, self.programmes, {}),
+            "territory": (Territory, self.territories, {}),
+        }
+        for kind, (model, registry, extra) in created.items():
+            names = report.created[kind]
+            if not names:
+                continue
+            slugs = self._free_slugs(model, names)
+            objects = model.objects.bulk_create([model(name=name, slug=slug, **extra) for name, slug in zip(names, slugs)])
+            for obj in objects:
+                registry[normalise_name(obj.name)] = obj
+        Territory.municipalities.through.objects.bulk_create(
+            [
+                Territory.municipalities.through(territory_id=self.territories[normalise_name(name)].pk, municipality_id=code)
+                for name in report.created["territory"]
+                for code in sorted(self.new_territories[normalise_name(name)])
+            ],
+            batch_size=1000,
+        )
 
         to_write = [row for row in rows if row.outcome in ("new", "changed")]
         new_projects = []
@@ -656,11 +670,8 @@ class SheetImporter:
                 if name in ("code", "cup") and not value and row.outcome == "changed":
                     continue
                 setattr(row.project, name, value)
-        slugs_taken = set(Project.objects.filter(slug__in=[p.slug for p in new_projects]).values_list("slug", flat=True))
-        for project in new_projects:
-            if project.slug in slugs_taken:
-                project.slug = self._free_slug(Project, project.slug)
-            slugs_taken.add(project.slug)
+        for project, slug in zip(new_projects, self._free_slugs(Project, [p.slug for p in new_projects])):
+            project.slug = slug
         Project.objects.bulk_create(new_projects, batch_size=500)
         changed = [row.project for row in to_write if row.outcome == "changed"]
         if changed:
@@ -712,12 +723,23 @@ class SheetImporter:
         report.written = True
 
     @staticmethod
-    def _free_slug(model, text: str) -> str:
-        base = slugify(text)[:240] or "voce"
-        slug, number = base, 2
-        while model.objects.filter(slug=slug).exists():
-            slug, number = f"{base}-{number}", number + 1
-        return slug
+    def _free_slugs(model, texts: list[str]) -> list[str]:
+        """A slug for each text, unused in the table and among themselves (name-2, name-3… on a clash)."""
+        bases = [slugify(text)[:240] or "voce" for text in texts]
+        taken = set()
+        for start in range(0, len(bases), 1000):
+            taken.update(model.objects.filter(slug__in=bases[start:start + 1000]).values_list("slug", flat=True))
+        # Only a base already in use can have numbered variants in use too.
+        for base in set(bases) & taken:
+            taken.update(model.objects.filter(slug__startswith=f"{base}-").values_list("slug", flat=True))
+        slugs = []
+        for base in bases:
+            slug, number = base, 2
+            while slug in taken:
+                slug, number = f"{base}-{number}", number + 1
+            taken.add(slug)
+            slugs.append(slug)
+        return slugs
 
 
 def import_sheet(sheet: Sheet, *, dry_run: bool, publish: bool = False) -> ImportReport:

@@ -83,6 +83,11 @@ class MunicipalityIndex:
         candidates = self._by_name.get(fold_name(name), [])
         if province:
             candidates = [row for row in candidates if row[2] == province]
+        if len(candidates) > 1:
+            # "Paternò" (CT) and "Paterno" (PZ) fold alike; a name written with its accents is one of them.
+            exact = [row for row in candidates if row[1].casefold() == name.casefold()]
+            if len(exact) == 1:
+                candidates = exact
         if len(candidates) == 1:
             return candidates[0][0]
         if len(candidates) > 1:

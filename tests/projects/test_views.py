@@ -1,0 +1,300 @@
+"""The public list (/projects/) and detail (/projects/<slug>/) pages."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from projects.models import Project
+from tests.factories import (
+    MARKER,
+    make_full_project,
+    make_funder,
+    make_partner,
+    make_programme,
+    make_project,
+    make_territory,
+    municipality,
+    word,
+)
+from tests.pages import card_titles, content, listed_titles, section, text_of
+
+pytestmark = pytest.mark.django_db
+
+
+def detail(client, project) -> str:
+    response = client.get(f"/projects/{project.slug}/")
+    assert response.status_code == 200
+    return content(response)
+
+
+# --- list ------------------------------------------------------------------------------------
+
+
+def test_home_page_redirects_to_the_project_list(client):
+    response = client.get("/")
+    assert (response.status_code, response["Location"]) == (302, "/projects/")
+
+
+def test_list_counts_every_published_project(client):
+    make_project()
+    make_project(published=False)
+    response = client.get("/projects/")
+    assert response.context["result_count"] == Project.objects.filter(is_published=True).count()
+
+
+def test_list_never_shows_a_draft_even_when_searched_for(client, settings):
+    settings.PROJECTS_PER_PAGE = 1000
+    tag = word()
+    draft = make_project(title=f"{MARKER} {tag} draft", published=False)
+    published = make_project(title=f"{MARKER} {tag} published")
+    assert listed_titles(client, {"q": tag}) == [published.title]
+    assert draft.title not in listed_titles(client)
+
+
+def test_list_card_links_to_the_project_and_its_lead_partner(client):
+    tag = word()
+    lead = make_partner()
+    project = make_project(title=f"{MARKER} {tag}", lead=lead)
+    html = content(client.get("/projects/", {"q": tag}))
+    assert f'<a href="/projects/{project.slug}/">{project.title}</a>' in html
+    assert f'<a href="/partners/{lead.slug}/">{lead.name}</a>' in html
+
+
+def test_list_card_shows_period_status_funding_and_territory(client):
+    tag = word()
+    funder, programme = make_funder(), make_programme(short_name=f"Prog {tag}")
+    territory = make_territory(municipalities=[municipality("Asti", "AT")])
+    make_project(title=f"{MARKER} {tag}", period="2018 - 2019", funders=[funder], programmes=[programme], territories=[territory])
+    card = text_of(content(client.get("/projects/", {"q": tag})))
+    for shown in ("Period 2018 - 2019", "Status Closed", f"Funding Prog {tag} · {funder.name}", f"Territory {territory.name}"):
+        assert shown in card
+
+
+def test_list_is_in_italian_unless_the_visitor_chose_another_language(db):
+    html = content(Client().get("/projects/"))
+    assert "<h1>Progetti</h1>" in html
+
+
+def test_list_is_in_english_for_a_visitor_who_chose_english(client):
+    assert "<h1>Projects</h1>" in content(client.get("/projects/"))
+
+
+def test_list_refuses_post(client):
+    assert client.post("/projects/").status_code == 405
+
+
+def make_busy_projects(count: int) -> None:
+    """Published projects with several partners, programmes, funders, territories, themes and groups each."""
+    asti, biella = municipality("Asti", "AT"), municipality("Biella", "BI")
+    shared = [make_partner(), make_partner()]
+    parent = make_programme(funders=[make_funder()])
+    for _ in range(count):
+        make_project(
+            period="Maggio 2024 - Dicembre 2025",
+            lead=make_partner(),
+            partners=[*shared, make_partner()],
+            supporting=[make_partner()],
+            funders=[make_funder()],
+            programmes=[make_programme(parent=parent, funders=[make_funder()]), make_programme()],
+            territories=[make_territory(municipalities=[asti, biella]), make_territory(municipalities=[asti])],
+            themes=["housing", "health"],
+            target_groups=["refugees", "asylum_seekers"],
+        )
+
+
+def test_list_page_costs_the_same_queries_for_5_or_40_projects_a_page(client, settings, django_assert_max_num_queries):
+    make_busy_projects(30)
+    settings.PROJECTS_PER_PAGE = 5
+    client.get("/projects/")  # first request of the test: fills Django's per-process caches
+    with django_assert_max_num_queries(20) as small:
+        response = client.get("/projects/")
+    assert len(card_titles(content(response))) == 5
+    settings.PROJECTS_PER_PAGE = 40
+    with django_assert_max_num_queries(len(small.captured_queries)) as large:
+        response = client.get("/projects/")
+    assert len(card_titles(content(response))) == 40
+    assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_list_page_with_filters_costs_the_same_queries_for_5_or_40_projects_a_page(client, settings, django_assert_max_num_queries):
+    make_busy_projects(30)
+    params = {"province": "BI", "theme": "housing", "sort": "-start"}
+    settings.PROJECTS_PER_PAGE = 5
+    client.get("/projects/", params)
+    with django_assert_max_num_queries(20) as small:
+        client.get("/projects/", params)
+    settings.PROJECTS_PER_PAGE = 40
+    with django_assert_max_num_queries(len(small.captured_queries)) as large:
+        response = client.get("/projects/", params)
+    assert len(card_titles(content(response))) >= 30
+    assert len(large.captured_queries) == len(small.captured_queries)
+
+
+# --- detail ----------------------------------------------------------------------------------
+
+
+def test_detail_shows_title_acronym_code_and_cup(client):
+    project = make_project(acronym="FXA", code="PROG-9999", cup="H11J22000330005")
+    page = text_of(detail(client, project))
+    assert f"{project.title}" in page and "Acronym: FXA" in page and "Project code: PROG-9999" in page and "CUP: H11J22000330005" in page
+
+
+def test_detail_groups_organisations_by_role_lead_first(client):
+    lead, partner, supporter = make_partner(), make_partner(), make_partner()
+    project = make_project(lead=lead, partners=[partner], supporting=[supporter])
+    organisations = section(detail(client, project), "Organisations")
+    headings = re.findall(r"<h3>(.*?)</h3>", organisations)
+    assert headings == ["Lead partner", "Partner", "Supporting body"]
+
+
+def test_detail_puts_each_organisation_under_its_role(client):
+    lead, partner, supporter = make_partner(), make_partner(), make_partner()
+    project = make_project(lead=lead, partners=[partner], supporting=[supporter])
+    organisations = section(detail(client, project), "Organisations")
+    groups = dict(re.findall(r"<h3>(.*?)</h3>\s*<ul class=\"partners\">(.*?)</ul>", organisations, re.S))
+    assert [name in groups[role] for role, name in (("Lead partner", lead.name), ("Partner", partner.name), ("Supporting body", supporter.name))] == [True] * 3
+    assert partner.name not in groups["Lead partner"] + groups["Supporting body"]
+
+
+def test_detail_links_each_organisation_to_its_page(client):
+    partners = [make_partner(), make_partner()]
+    project = make_project(partners=partners)
+    html = detail(client, project)
+    for partner in partners:
+        assert f'<a href="/partners/{partner.slug}/">{partner.name}</a>' in html
+
+
+def test_detail_shows_what_the_source_says_an_organisation_does(client):
+    project = make_project(partners=[make_partner()])
+    project.participations.update(description="Partner tecnico di supporto alla gestione amministrativa")
+    assert "Partner tecnico di supporto alla gestione amministrativa" in detail(client, project)
+
+
+def test_detail_says_when_the_sources_name_no_organisation(client):
+    assert "The sources name no organisation." in detail(client, make_project())
+
+
+def test_detail_groups_the_municipalities_of_a_territory_by_province(client):
+    territory = make_territory(municipalities=[municipality("Canelli", "AT"), municipality("Asti", "AT"), municipality("Biella", "BI")])
+    where = section(detail(client, make_project(territories=[territory])), "Where")
+    groups = re.findall(r"<summary>(.*?)</summary>\s*<ul class=\"municipalities\">(.*?)</ul>", where, re.S)
+    shown = [(summary, re.findall(r">([^<]+)</a>", items)) for summary, items in groups]
+    assert shown == [("Asti (AT) — 2 municipalities", ["Asti", "Canelli"]), ("Biella (BI) — 1 municipality", ["Biella"])]
+
+
+def test_detail_links_each_municipality_to_the_list_filtered_by_it(client):
+    asti = municipality("Asti", "AT")
+    html = detail(client, make_project(territories=[make_territory(municipalities=[asti])]))
+    assert f'<a href="/projects/?municipality={asti.istat_code}">Asti</a>' in html
+
+
+def test_detail_shows_the_territory_in_the_sources_words_and_the_editors_note(client):
+    territory = make_territory(
+        description="Biellese: 74 comuni, distribuiti in pianura e 5 valli", note="Provincia presa per intero.",
+        municipalities=[municipality("Biella", "BI")],
+    )
+    where = section(detail(client, make_project(territories=[territory])), "Where")
+    assert "Biellese: 74 comuni, distribuiti in pianura e 5 valli" in where and "Provincia presa per intero." in where
+
+
+def test_detail_shows_the_countries_of_a_project_abroad(client):
+    assert "<dt>Countries</dt><dd>FR, BE</dd>" in detail(client, make_project(countries=["FR", "BE"]))
+
+
+def test_detail_shows_the_programmes_with_their_parent_and_funders(client):
+    funder = make_funder()
+    parent = make_programme(short_name="FX-PARENT")
+    programme = make_programme(parent=parent, funders=[funder])
+    funding = section(detail(client, make_project(programmes=[programme])), "Funding")
+    assert f'<a href="/projects/?programme={programme.slug}">{programme.name}</a>' in funding
+    assert "(part of FX-PARENT)" in text_of(funding) and funder.name in funding
+
+
+def test_detail_links_the_funders_to_the_list_filtered_by_them(client):
+    funder = make_funder()
+    funding = section(detail(client, make_project(funders=[funder])), "Funding")
+    assert f'<a href="/projects/?funder={funder.slug}">{funder.name}</a>' in funding
+
+
+def test_detail_says_when_the_sources_do_not_say_who_funds_it(client):
+    assert "The sources do not say who funds it." in detail(client, make_project())
+
+
+def test_detail_shows_the_period_as_the_source_states_it(client):
+    html = detail(client, make_project(period="Maggio 2024 - Dicembre 2025"))
+    assert "<dt>Period</dt><dd>Maggio 2024 - Dicembre 2025" in html
+
+
+def test_detail_gives_the_dates_at_the_sources_precision(client):
+    html = detail(client, make_project(period="2022 – febbraio 2023"))
+    assert '<time datetime="2022">2022</time>' in html and '<time datetime="2023-02">2023-02</time>' in html
+
+
+def test_detail_says_when_the_period_is_not_stated(client):
+    assert "<dt>Period</dt><dd>not stated in the sources" in detail(client, make_project())
+
+
+def test_detail_shows_the_duration(client):
+    assert "<dt>Duration</dt><dd>36 months</dd>" in detail(client, make_project(period="36 mesi (2025 – 2028)"))
+
+
+def test_detail_shows_the_people_reached_as_the_source_says_it(client):
+    html = detail(client, make_project(people_reached="80 famiglie"))
+    assert "<dt>People reached</dt><dd>80 famiglie</dd>" in html
+
+
+def test_detail_shows_its_sources(client):
+    sources = [
+        {"title": "Scheda del progetto", "url": "https://example.org/scheda", "accessed": "2026-01-31"},
+        {"title": "Documento interno", "document": "sources/fx.txt"},
+    ]
+    block = section(detail(client, make_project(sources=sources)), "Sources")
+    assert '<a href="https://example.org/scheda" rel="nofollow noopener">Scheda del progetto</a>' in block
+    assert "read on 2026-01-31" in block and "Documento interno" in block and "(document sources/fx.txt)" in block
+
+
+def test_detail_links_related_projects(client):
+    other = make_project(period="2022 – febbraio 2023")
+    project = make_project(related=[other])
+    related = section(detail(client, project), "Related projects")
+    assert f'<a href="/projects/{other.slug}/">{other.title}</a>' in related and "2022 – febbraio 2023" in related
+
+
+def test_related_projects_are_related_both_ways(client):
+    other = make_project()
+    project = make_project(related=[other])
+    assert f'<a href="/projects/{project.slug}/">' in section(detail(client, other), "Related projects")
+
+
+def test_detail_does_not_link_a_related_draft(client):
+    draft = make_project(published=False)
+    html = detail(client, make_project(related=[draft]))
+    assert draft.slug not in html and "Related projects" not in html
+
+
+def test_detail_of_a_draft_is_not_found(client):
+    assert client.get(f"/projects/{make_project(published=False).slug}/").status_code == 404
+
+
+def test_detail_of_an_unknown_slug_is_not_found(client):
+    assert client.get("/projects/no-such-project-fx/").status_code == 404
+
+
+def test_detail_page_costs_the_same_queries_for_a_small_and_a_large_project(client, django_assert_max_num_queries):
+    small_project = make_full_project(related=[make_project()])
+    large_project = make_full_project(
+        partners=[make_partner() for _ in range(12)],
+        supporting=[make_partner() for _ in range(6)],
+        funders=[make_funder() for _ in range(3)],
+        programmes=[make_programme(parent=make_programme(), funders=[make_funder()]) for _ in range(4)],
+        territories=[make_territory(municipalities=[municipality("Asti", "AT"), municipality("Biella", "BI")]) for _ in range(5)],
+        related=[make_project(), make_project()],
+    )
+    client.get(small_project.get_absolute_url())
+    with django_assert_max_num_queries(12) as small:
+        client.get(small_project.get_absolute_url())
+    with django_assert_max_num_queries(len(small.captured_queries)) as large:
+        response = client.get(large_project.get_absolute_url())
+    assert response.status_code == 200
+    assert len(large.captured_queries) == len(small.captured_queries)

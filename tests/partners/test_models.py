@@ -1,0 +1,83 @@
+"""partners/models.py: one row per organisation; LeadPartner is the same rows seen in their lead role."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from partners.models import LeadPartner, Partner
+from tests.factories import MARKER, make_partner, make_project
+
+pytestmark = pytest.mark.django_db
+
+
+def test_lead_partners_are_the_organisations_leading_at_least_one_project():
+    lead, partner, supporter, idle = make_partner(), make_partner(), make_partner(), make_partner()
+    make_project(lead=lead, partners=[partner], supporting=[supporter])
+    mine = {p.name for p in LeadPartner.objects.filter(name__startswith=MARKER)}
+    assert mine == {lead.name}
+
+
+def test_lead_partner_is_the_same_row_as_the_partner():
+    partner = make_partner()
+    make_project(lead=partner)
+    lead = LeadPartner.objects.get(pk=partner.pk)
+    assert (lead.pk, lead.name, lead._meta.db_table) == (partner.pk, partner.name, Partner._meta.db_table)
+
+
+def test_editing_a_lead_partner_edits_the_partner():
+    partner = make_partner()
+    make_project(lead=partner)
+    lead = LeadPartner.objects.get(pk=partner.pk)
+    lead.city = "Asti"
+    lead.save()
+    partner.refresh_from_db()
+    assert partner.city == "Asti"
+
+
+def test_an_organisation_leading_two_projects_is_one_lead_partner():
+    partner = make_partner()
+    make_project(lead=partner)
+    make_project(lead=partner)
+    assert LeadPartner.objects.filter(pk=partner.pk).count() == 1
+
+
+def test_every_seed_lead_partner_is_a_partner_and_no_partner_is_copied():
+    assert LeadPartner.objects.count() == Partner.objects.filter(participations__role="lead").distinct().count()
+    assert set(LeadPartner.objects.values_list("pk", flat=True)) <= set(Partner.objects.values_list("pk", flat=True))
+
+
+def test_partner_search_matches_name_and_other_names():
+    partner = make_partner(name=f"{MARKER} Centro Immigrazione Asilo", other_names="CIAC-FX")
+    assert (list(Partner.objects.search("ciac-fx")), list(Partner.objects.search("immigrazione asilo").filter(pk=partner.pk))) == (
+        [partner], [partner]
+    )
+
+
+def test_other_names_are_read_one_per_line():
+    assert Partner(other_names="CIAC\n\n  Centro Immigrazione  \n").other_names_list == ["CIAC", "Centro Immigrazione"]
+
+
+def test_full_clean_writes_the_country_in_capitals():
+    partner = Partner(name=f"{MARKER} x", slug="fx-x", country="fr")
+    partner.full_clean()
+    assert partner.country == "FR"
+
+
+def test_full_clean_refuses_a_country_that_is_not_two_letters():
+    with pytest.raises(ValidationError) as error:
+        Partner(name=f"{MARKER} x", slug="fx-x", country="F1").full_clean()
+    assert "country" in error.value.message_dict
+
+
+def test_full_clean_refuses_sources_without_a_title():
+    with pytest.raises(ValidationError) as error:
+        Partner(name=f"{MARKER} x", slug="fx-x", sources=[{"url": "https://example.org"}]).full_clean()
+    assert "sources" in error.value.message_dict
+
+
+def test_full_clean_refuses_a_source_with_an_unreadable_accessed_date():
+    with pytest.raises(ValidationError):
+        Partner(name=f"{MARKER} x", slug="fx-x", sources=[{"title": "t", "document": "d", "accessed": "ieri"}]).full_clean()
+
+
+def test_the_partner_url_is_its_page():
+    assert Partner(slug="comune-di-asti").get_absolute_url() == "/partners/comune-di-asti/"

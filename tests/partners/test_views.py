@@ -1,0 +1,144 @@
+"""/partners/ and /partners/<slug>/ (partners/views.py, partners/filters.py)."""
+
+import re
+
+import pytest
+
+from tests.factories import MARKER, make_partner, make_project, word
+from tests.pages import content, text_of
+
+pytestmark = pytest.mark.django_db
+
+
+def partner_page(client, partner) -> str:
+    response = client.get(f"/partners/{partner.slug}/")
+    assert response.status_code == 200
+    return content(response)
+
+
+def listed_partners(client, params: dict | None = None) -> list[str]:
+    response = client.get("/partners/", params or {})
+    assert response.status_code == 200
+    return [partner.name for partner in response.context["partners"]]
+
+
+@pytest.fixture(autouse=True)
+def one_page(settings):
+    settings.PROJECTS_PER_PAGE = 500
+
+
+# --- one organisation ------------------------------------------------------------------------
+
+
+def test_partner_page_shows_the_organisation(client):
+    partner = make_partner(other_names="FXO\nAltro nome", city="Reggio Emilia", country="IT", kind="public_body")
+    page = text_of(partner_page(client, partner))
+    assert f"{partner.name}" in page and "Also known as FXO, Altro nome" in page and "Where Reggio Emilia" in page and "Kind Public body" in page
+
+
+def test_partner_page_lists_its_published_projects_under_each_role(client):
+    partner = make_partner()
+    led, joined, supported = make_project(lead=partner), make_project(partners=[partner]), make_project(supporting=[partner])
+    html = partner_page(client, partner)
+    groups = dict(re.findall(r"<section><h3>(.*?)</h3>\s*<ul>(.*?)</ul>", html, re.S))
+    assert list(groups) == ["Lead partner", "Partner", "Supporting body"]
+    assert [f'href="/projects/{p.slug}/"' in groups[role] for role, p in (("Lead partner", led), ("Partner", joined), ("Supporting body", supported))] == [True] * 3
+
+
+def test_partner_page_counts_its_projects(client):
+    partner = make_partner()
+    make_project(lead=partner)
+    make_project(partners=[partner])
+    assert "<h2>2 projects</h2>" in partner_page(client, partner)
+
+
+def test_partner_page_never_lists_a_draft(client):
+    partner = make_partner()
+    published, draft = make_project(partners=[partner]), make_project(partners=[partner], published=False)
+    html = partner_page(client, partner)
+    assert published.slug in html and draft.slug not in html and "<h2>1 project</h2>" in html
+
+
+def test_partner_page_of_an_organisation_with_drafts_only_says_it_has_no_published_project(client):
+    partner = make_partner()
+    make_project(lead=partner, published=False)
+    assert "No published project names this organisation yet." in partner_page(client, partner)
+
+
+def test_partner_page_links_to_the_project_list_filtered_by_it(client):
+    partner = make_partner()
+    assert f'href="/projects/?partner={partner.slug}"' in partner_page(client, partner)
+
+
+def test_partner_page_shows_the_period_of_each_project(client):
+    partner = make_partner()
+    make_project(partners=[partner], period="ottobre 2018 – marzo 2020")
+    assert "(ottobre 2018 – marzo 2020)" in partner_page(client, partner)
+
+
+def test_unknown_partner_is_not_found(client):
+    assert client.get("/partners/no-such-organisation-fx/").status_code == 404
+
+
+def test_partner_page_costs_the_same_queries_for_one_or_many_projects(client, django_assert_max_num_queries):
+    few, many = make_partner(), make_partner()
+    make_project(lead=few, partners=[make_partner()])
+    for _ in range(15):
+        make_project(partners=[many, make_partner(), make_partner()], lead=make_partner())
+    client.get(f"/partners/{few.slug}/")
+    with django_assert_max_num_queries(10) as one:
+        client.get(f"/partners/{few.slug}/")
+    with django_assert_max_num_queries(len(one.captured_queries)) as fifteen:
+        client.get(f"/partners/{many.slug}/")
+    assert len(fifteen.captured_queries) == len(one.captured_queries)
+
+
+# --- the list of organisations ---------------------------------------------------------------
+
+
+def test_partner_list_shows_organisations_with_published_projects_only(client):
+    active, drafts_only, idle = make_partner(), make_partner(), make_partner()
+    make_project(partners=[active])
+    make_project(partners=[drafts_only], published=False)
+    shown = listed_partners(client)
+    assert (active.name in shown, drafts_only.name in shown, idle.name in shown) == (True, False, False)
+
+
+def test_lead_role_filter_lists_organisations_leading_a_published_project(client):
+    lead, partner, draft_lead = make_partner(), make_partner(), make_partner()
+    make_project(lead=lead, partners=[partner])
+    make_project(lead=draft_lead, published=False)
+    shown = [name for name in listed_partners(client, {"role": "lead"}) if name.startswith(MARKER)]
+    assert shown == [lead.name]
+
+
+def test_lead_role_filter_is_titled_lead_partners(client):
+    assert "<h1>Lead partners</h1>" in content(client.get("/partners/", {"role": "lead"}))
+
+
+def test_partner_list_shows_how_many_projects_an_organisation_leads(client):
+    lead = make_partner()
+    make_project(lead=lead)
+    make_project(lead=lead)
+    make_project(partners=[lead])
+    text = text_of(content(client.get("/partners/", {"q": lead.name})))
+    assert "3 projects · leads 2" in text
+
+
+def test_partner_list_search_matches_other_names(client):
+    acronym = word().upper()
+    partner = make_partner(other_names=acronym)
+    make_project(partners=[partner])
+    assert listed_partners(client, {"q": acronym}) == [partner.name]
+
+
+def test_partner_list_refuses_an_unknown_role_with_400(client):
+    assert client.get("/partners/", {"role": "sponsor"}).status_code == 400
+
+
+def test_partner_list_page_beyond_the_last_is_not_found(client):
+    assert client.get("/partners/", {"page": "999"}).status_code == 404
+
+
+def test_partner_list_page_that_is_not_a_number_answers_400(client):
+    assert client.get("/partners/", {"page": "x"}).status_code == 400

@@ -1,0 +1,310 @@
+"""Importing project sheets with `import_projects` and the engine behind it (projects.importing)."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+
+from partners.models import Partner
+from projects.importing import import_sheet
+from projects.models import Municipality, Project, Territory
+from projects.sheets import read_sheet
+
+pytestmark = pytest.mark.django_db
+
+HEADERS = ["Titolo", "Capofila", "Partner", "Ente finanziatore", "Programma", "Periodo", "Territorio", "Comuni", "Temi"]
+
+
+def sheet_bytes(rows, headers=HEADERS, *, encoding="utf-8-sig") -> bytes:
+    import csv
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return buffer.getvalue().encode(encoding)
+
+
+def row(**cells) -> list[str]:
+    values = {
+        "Titolo": "Progetto di prova per l'abitare",
+        "Capofila": "Ass. PIAM onlus",
+        "Partner": "ARGO SCS\nComune di Monale",
+        "Ente finanziatore": "Fondazione CRC",
+        "Programma": "bando Territori Inclusivi",
+        "Periodo": "Maggio 2024 - Dicembre 2025",
+        "Territorio": "Nord Astigiano",
+        "Comuni": "Monale (AT); Chiusano d Asti",
+        "Temi": "Abitare; lavoro e formazione",
+    }
+    values.update(cells)
+    return [values.get(header, "") for header in HEADERS]
+
+
+def run(tmp_path, data: bytes, *args, name="schede.csv"):
+    path = tmp_path / name
+    path.write_bytes(data)
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("import_projects", str(path), *args, stdout=out, stderr=err)
+        code = 0
+    except SystemExit as exit:
+        code = exit.code
+    return code, out.getvalue(), err.getvalue()
+
+
+def snapshot() -> dict[str, list]:
+    """Every row of every table of the registry's apps, to show that nothing was written."""
+    tables = {}
+    for app_label in ("projects", "partners"):
+        for model in apps.get_app_config(app_label).get_models():
+            if model is Municipality:
+                continue
+            tables[model._meta.label] = sorted(map(repr, model.objects.values_list()))
+            for field in model._meta.local_many_to_many:
+                through = field.remote_field.through
+                tables[through._meta.label] = sorted(map(repr, through.objects.values_list()))
+    return tables
+
+
+def test_a_new_project_is_created_as_a_draft_with_its_links(tmp_path):
+    code, out, _ = run(tmp_path, sheet_bytes([row()]))
+
+    assert code == 0
+    assert "1 new, 0 changed, 0 unchanged" in out
+    project = Project.objects.get(title="Progetto di prova per l'abitare")
+    assert project.is_published is False
+    assert project.lead_partner.name == "Ass. PIAM onlus"
+    assert [p.partner.name for p in project.participations.all() if p.role == "partner"] == ["ARGO SCS", "Comune di Monale"]
+    assert (project.start, project.start_precision, project.end, project.end_precision) == (
+        dt.date(2024, 5, 1), "month", dt.date(2025, 12, 31), "month"
+    )
+    assert set(project.theme_codes) == {"housing", "work_training"}
+    assert [t.name for t in project.territories.all()] == ["Nord Astigiano"]
+
+
+def test_importing_the_same_file_again_changes_nothing(tmp_path):
+    data = sheet_bytes([row(), row(Titolo="Secondo progetto", Periodo="2024 - 2027")])
+    run(tmp_path, data)
+    before = snapshot()
+
+    code, out, _ = run(tmp_path, data)
+
+    assert code == 0
+    assert "0 new, 0 changed, 2 unchanged" in out
+    assert snapshot() == before
+
+
+def test_the_public_export_imports_back_with_no_change(client, tmp_path):
+    exported = b"".join(client.get("/projects/export.csv").streaming_content)
+    published = Project.objects.published().count()
+    before = snapshot()
+
+    code, out, err = run(tmp_path, exported)
+
+    assert code == 0, err
+    assert f"0 new, 0 changed, {published} unchanged" in out
+    assert snapshot() == before
+
+
+def test_a_changed_cell_updates_the_project_and_leaves_the_other_links(tmp_path):
+    run(tmp_path, sheet_bytes([row()]))
+    project = Project.objects.get(title="Progetto di prova per l'abitare")
+    partners_before = [(p.partner_id, p.role) for p in project.participations.all()]
+
+    code, out, _ = run(tmp_path, sheet_bytes([["Progetto di prova per l'abitare", "2024 - 2027"]], headers=["Titolo", "Periodo"]))
+
+    assert code == 0
+    assert "0 new, 1 changed" in out
+    project.refresh_from_db()
+    assert (project.start_iso, project.end_iso) == ("2024", "2027")
+    assert [(p.partner_id, p.role) for p in project.participations.all()] == partners_before
+
+
+def test_a_file_whose_last_row_is_bad_writes_nothing(tmp_path):
+    rows = [row(Titolo=f"Progetto {n}") for n in range(5)] + [row(Titolo="Ultimo", Periodo="Dicembre 2025 - Maggio 2024")]
+    before = snapshot()
+
+    code, _, err = run(tmp_path, sheet_bytes(rows))
+
+    assert code == 1
+    assert "row 7, column Periodo: the end (maggio 2024) comes before the start (dicembre 2025)" in err
+    assert snapshot() == before
+
+
+def test_dry_run_reports_and_writes_nothing(tmp_path):
+    before = snapshot()
+
+    code, out, _ = run(tmp_path, sheet_bytes([row()]), "--dry-run")
+
+    assert code == 0
+    assert "1 new" in out and "Dry run" in out
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("2024 - 2027", "2024", "2027"),
+        ("Maggio 2024 - Dicembre 2025", "2024-05", "2025-12"),
+        ("ottobre 2018 – marzo 2020", "2018-10", "2020-03"),
+        ("Dicembre 2023 — Dicembre 2025", "2023-12", "2025-12"),
+        ("36 mesi (2025 – 2028)", "2025", "2028"),
+        ("01/03/2024 - 31/12/2025", "2024-03-01", "2025-12-31"),
+    ],
+)
+def test_periods_written_in_italian_keep_their_precision(tmp_path, text, start, end):
+    code, _, err = run(tmp_path, sheet_bytes([row(Periodo=text)]))
+
+    assert code == 0, err
+    project = Project.objects.get(title="Progetto di prova per l'abitare")
+    assert (project.start_iso, project.end_iso) == (start, end)
+
+
+def test_separate_start_and_end_cells_are_read_in_italian_and_iso(tmp_path):
+    headers = ["Titolo", "Data inizio", "Data fine"]
+
+    code, _, err = run(tmp_path, sheet_bytes([["Uno", "01/03/2024", "2025-06"], ["Due", "maggio 2024", "2026"]], headers))
+
+    assert code == 0, err
+    assert Project.objects.get(title="Uno").start_iso == "2024-03-01"
+    assert Project.objects.get(title="Uno").end_iso == "2025-06"
+    assert (Project.objects.get(title="Due").start_iso, Project.objects.get(title="Due").end_iso) == ("2024-05", "2026")
+
+
+def test_excel_date_cells_are_days(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["Titolo", "Data inizio", "Data fine"])
+    workbook.active.append(["Da Excel", dt.datetime(2024, 3, 1), dt.datetime(2025, 2, 28)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    code, _, err = run(tmp_path, buffer.getvalue(), name="schede.xlsx")
+
+    assert code == 0, err
+    project = Project.objects.get(title="Da Excel")
+    assert (project.start_iso, project.end_iso) == ("2024-03-01", "2025-02-28")
+
+
+def test_an_unknown_municipality_is_an_error_that_suggests_the_official_name(tmp_path):
+    code, _, err = run(tmp_path, sheet_bytes([row(Comuni="Mareto")]))
+
+    assert code == 1
+    assert "row 2, column Comuni: «Mareto» is not an official municipality; did you mean Maretto (AT)" in err
+
+
+def test_an_ambiguous_municipality_needs_its_province(tmp_path):
+    code, _, err = run(tmp_path, sheet_bytes([row(Territorio="Prova Samone", Comuni="Samone")]))
+    assert code == 1
+    assert "Samone (TO)" in err and "Samone (TN)" in err
+
+    code, _, err = run(tmp_path, sheet_bytes([row(Territorio="Prova Samone", Comuni="Samone (TO)")]))
+    assert code == 0, err
+    territory = Territory.objects.get(name="Prova Samone")
+    assert list(territory.municipalities.values_list("istat_code", "province_code")) == [("001235", "TO")]
+
+
+def test_municipalities_outside_the_named_territory_are_an_error(tmp_path):
+    code, _, err = run(tmp_path, sheet_bytes([row(Territorio="Nord Astigiano", Comuni="Torino")]))
+
+    assert code == 1
+    assert "column Comuni" in err and "Nord Astigiano" in err
+
+
+def test_names_match_existing_records_ignoring_case_and_spaces(tmp_path):
+    partners = Partner.objects.count()
+
+    code, out, err = run(tmp_path, sheet_bytes([row(Capofila="ass.  piam   ONLUS", Partner="argo scs")]))
+
+    assert code == 0, err
+    assert Partner.objects.count() == partners
+    assert "New partner" not in out
+
+
+def test_new_organisations_are_listed_and_created(tmp_path):
+    code, out, _ = run(tmp_path, sheet_bytes([row(Partner="• Cooperativa Nuova Alba\n- Cooperativa Nuova Alba")]))
+
+    assert code == 0
+    assert "New partner: Cooperativa Nuova Alba" in out
+    assert Partner.objects.filter(name="Cooperativa Nuova Alba").count() == 1
+
+
+def test_unknown_columns_are_reported_and_ignored(tmp_path):
+    code, out, _ = run(tmp_path, sheet_bytes([row() + ["boh"]], HEADERS + ["Colonna strana"]))
+
+    assert code == 0
+    assert "Unknown column ignored: Colonna strana" in out
+
+
+def test_a_sheet_without_a_title_column_is_refused(tmp_path):
+    code, _, err = run(tmp_path, sheet_bytes([["2024"]], ["Periodo"]))
+
+    assert code == 1
+    assert "no title column" in err
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [(b"", "empty"), (bytes(range(256)) * 8, "binary")],
+)
+def test_an_unreadable_file_exits_with_2(tmp_path, data, message):
+    code, _, err = run(tmp_path, data)
+
+    assert code == 2
+    assert message in err
+
+
+def test_a_missing_file_exits_with_2(tmp_path):
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(SystemExit) as exit:
+        call_command("import_projects", str(tmp_path / "nessuno.csv"), stdout=out, stderr=err)
+    assert exit.value.code == 2
+    assert "Cannot read" in err.getvalue()
+
+
+def test_a_file_over_the_configured_limit_exits_with_2(tmp_path, settings):
+    settings.IMPORT_MAX_BYTES = 100
+
+    code, _, err = run(tmp_path, sheet_bytes([row()]))
+
+    assert code == 2
+    assert "over the limit" in err
+
+
+def test_formula_like_cells_are_kept_as_text_and_escaped_in_the_export(client, tmp_path):
+    headers = ["Titolo", "Sintesi"]
+    code, _, _ = run(tmp_path, sheet_bytes([["Formula", '=HYPERLINK("http://x","y")'], ["Meno", "-1+2"]], headers))
+    assert code == 0
+    Project.objects.filter(title__in=["Formula", "Meno"]).update(is_published=True)
+    assert Project.objects.get(title="Formula").summary == '=HYPERLINK("http://x","y")'
+
+    exported = b"".join(client.get("/projects/export.csv", {"q": "Formula"}).streaming_content).decode()
+
+    assert "'=HYPERLINK" in exported
+    assert ",=HYPERLINK" not in exported
+
+
+def test_drafts_stay_off_the_public_site_until_published(client, tmp_path):
+    run(tmp_path, sheet_bytes([row(Titolo="Bozza importata")]))
+    project = Project.objects.get(title="Bozza importata")
+
+    assert "Bozza importata" not in client.get("/projects/").content.decode()
+    assert client.get(project.get_absolute_url()).status_code == 404
+    assert b"Bozza importata" not in b"".join(client.get("/projects/export.json").streaming_content)
+
+    project.is_published = True
+    project.save()
+    assert client.get(project.get_absolute_url()).status_code == 200
+
+
+def test_the_engine_resolves_every_name_of_a_sheet_in_a_fixed_number_of_queries(django_assert_max_num_queries):
+    small = read_sheet(sheet_bytes([row(Titolo=f"Uno {n}") for n in range(3)]))
+    large = read_sheet(sheet_bytes([row(Titolo=f"Due {n}") for n in range(60)]))
+
+    with django_assert_max_num_queries(40):
+        import_sheet(small, dry_run=False)
+    with django_assert_max_num_queries(40):
+        import_sheet(large, dry_run=False)

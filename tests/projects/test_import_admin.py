@@ -1,0 +1,160 @@
+"""Importing and exporting project sheets in the admin (django-import-export with the registry's resource)."""
+
+import csv
+import io
+import re
+
+import pytest
+from django.contrib.auth.models import Group, Permission, User
+
+from projects.models import Project
+
+pytestmark = pytest.mark.django_db
+
+IMPORT_URL = "/admin/projects/project/import/"
+CONFIRM_URL = "/admin/projects/project/process_import/"
+
+
+def sheet(rows, headers=("Titolo", "Capofila", "Periodo", "Sintesi")) -> io.BytesIO:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(headers)
+    writer.writerows(rows)
+    upload = io.BytesIO(buffer.getvalue().encode("cp1252"))
+    upload.name = "schede.csv"
+    return upload
+
+
+@pytest.fixture
+def editor(db):
+    user = User.objects.create_user("redattrice", password="x", is_staff=True)
+    user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
+
+@pytest.fixture
+def staff_without_import(db):
+    user = User.objects.create_user("staff", password="x", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_project"))
+    return user
+
+
+def upload(client, data):
+    return client.post(IMPORT_URL, {"format": "0", "import_file": data})
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client):
+    response = client.get(IMPORT_URL)
+
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_staff_without_the_import_permission_cannot_import_or_see_the_buttons(client, staff_without_import):
+    client.force_login(staff_without_import)
+
+    assert client.get(IMPORT_URL).status_code == 403
+    changelist = client.get("/admin/projects/project/").content.decode()
+    assert IMPORT_URL not in changelist
+    assert "/admin/projects/project/export/" not in changelist
+
+
+def test_editors_see_the_import_and_export_buttons(client, editor):
+    client.force_login(editor)
+
+    changelist = client.get("/admin/projects/project/").content.decode()
+
+    assert IMPORT_URL in changelist
+    assert "/admin/projects/project/export/" in changelist
+
+
+def test_upload_previews_and_confirm_writes_drafts(client, editor):
+    client.force_login(editor)
+    before = Project.objects.count()
+
+    preview = upload(client, sheet([["Progetto dall'admin", "Ass. PIAM onlus", "2024 - 2026", "Testo"]]))
+
+    assert preview.status_code == 200
+    assert Project.objects.count() == before
+    html = preview.content.decode()
+    assert "Progetto dall&#x27;admin" in html
+    totals = preview.context["result"].totals
+    assert (totals["new"], totals["update"], totals["skip"], totals["invalid"]) == (1, 0, 0, 0)
+    fields = dict(re.findall(r'name="(import_file_name|original_file_name|format|resource)" value="([^"]*)"', html))
+
+    confirmed = client.post(CONFIRM_URL, fields)
+
+    assert confirmed.status_code == 302
+    project = Project.objects.get(title="Progetto dall'admin")
+    assert project.is_published is False
+    assert project.lead_partner.name == "Ass. PIAM onlus"
+
+
+def test_a_sheet_with_errors_is_shown_with_its_rows_and_columns_and_writes_nothing(client, editor):
+    client.force_login(editor)
+    before = Project.objects.count()
+
+    response = upload(client, sheet([["Buono", "", "2024", ""], ["Cattivo", "", "Dicembre 2025 - Maggio 2024", ""]]))
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Periodo" in html and "comes before the start" in html
+    assert 'name="import_file_name"' not in html  # no confirm form
+    assert Project.objects.count() == before
+
+
+def test_a_binary_file_is_refused_with_a_message(client, editor):
+    client.force_login(editor)
+    data = io.BytesIO(bytes(range(256)) * 8)
+    data.name = "schede.csv"
+
+    response = upload(client, data)
+
+    assert response.status_code == 400
+    assert "binary" in response.content.decode()
+
+
+def test_html_in_cells_is_shown_escaped_in_the_preview(client, editor):
+    client.force_login(editor)
+
+    response = upload(client, sheet([["<script>alert(1)</script>", "", "2024", ""]]))
+
+    html = response.content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_the_template_has_the_italian_headers_and_an_example_row(client, editor):
+    client.force_login(editor)
+
+    response = client.get("/admin/projects/project/import-template.csv")
+
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:4] == ["Titolo", "Acronimo", "Codice", "CUP"]
+    assert len(rows) == 2 and rows[1][0]
+
+
+def test_the_template_imports_as_it_is(client, editor, tmp_path):
+    from django.core.management import call_command
+
+    client.force_login(editor)
+    path = tmp_path / "modello.csv"
+    path.write_bytes(client.get("/admin/projects/project/import-template.csv").content)
+    out = io.StringIO()
+
+    call_command("import_projects", str(path), "--dry-run", stdout=out)
+
+    assert "0 rows with errors" in out.getvalue()
+
+
+def test_admin_export_escapes_formulae_and_reimports(client, editor):
+    client.force_login(editor)
+    Project.objects.create(title="=1+1", slug="formula-admin", summary="@SUM(A1)")
+    fields = {f"projectresource_{name}": "on" for name in ("slug", "title", "summary")}
+
+    response = client.post("/admin/projects/project/export/", {"format": "0", "resource": "0", **fields})
+
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "'=1+1" in text and "'@SUM(A1)" in text

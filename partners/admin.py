@@ -23,6 +23,8 @@ class PartnerAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "city", "country", "project_count"]
     list_filter = ["kind", "country", RoleFilter]
     search_fields = ["name", "other_names", "tax_code", "city"]
+    # The counts below group the rows, which drops Meta.ordering: keep lists and autocompletes sorted.
+    ordering = ["name"]
     prepopulated_fields = {"slug": ["name"]}
     fieldsets = [
         (None, {"fields": ["name", "slug", "other_names", "kind"]}),

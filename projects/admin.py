@@ -159,6 +159,7 @@ class ProjectAdmin(ImportExportMixin, admin.ModelAdmin):
 @admin.register(Funder)
 class FunderAdmin(admin.ModelAdmin):
     list_display = ["name", "website"]
+    list_filter = ["programmes"]
     search_fields = ["name", "other_names"]
     prepopulated_fields = {"slug": ["name"]}
 
@@ -179,6 +180,7 @@ class TerritoryAdmin(admin.ModelAdmin):
     list_filter = ["municipalities__region_name"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["municipalities"]
+    ordering = ["name"]  # the count annotation drops Meta.ordering
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_municipality_count=Count("municipalities"))

@@ -1,6 +1,8 @@
 """The public project filters; every one lives in the query string so a search can be shared."""
 
 import django_filters
+from django.db.models import F
+from django_filters.constants import EMPTY_VALUES
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +18,20 @@ def regions() -> list[tuple[str, str]]:
 def provinces() -> list[tuple[str, str]]:
     rows = Municipality.objects.order_by("province_code").values_list("province_code", "province_name").distinct()
     return [(code, f"{code} – {name}") for code, name in rows]
+
+
+class NullsLastOrderingFilter(django_filters.OrderingFilter):
+    """Undated projects go last whichever way the list is sorted (databases disagree on NULLs)."""
+
+    def get_ordering_value(self, param):
+        descending = param.startswith("-")
+        field = F(self.param_map[param[1:] if descending else param])
+        return field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        return qs.order_by(*[self.get_ordering_value(param) for param in value], "title")
 
 
 class ProjectFilter(django_filters.FilterSet):
@@ -50,7 +66,7 @@ class ProjectFilter(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Status.choices, method="filter_status")
     year = django_filters.NumberFilter(label=_("Active in year"), method="filter_year", min_value=1900, max_value=2200)
-    sort = django_filters.OrderingFilter(
+    sort = NullsLastOrderingFilter(
         label=_("Sort by"),
         fields=(("title", "title"), ("start", "start"), ("end", "end")),
         field_labels={

@@ -184,6 +184,16 @@ class Programme(models.Model):
     def __str__(self) -> str:
         return self.short_name or self.name
 
+    @classmethod
+    def with_descendants(cls, programmes) -> set[int]:
+        """Primary keys of the programmes and of every programme and call below them, at any depth."""
+        found = {programme.pk for programme in programmes}
+        frontier = set(found)
+        while frontier:
+            frontier = set(cls.objects.filter(parent__in=frontier).values_list("pk", flat=True)) - found
+            found |= frontier
+        return found
+
     def clean(self) -> None:
         ancestor = self.parent
         while ancestor is not None:
@@ -207,9 +217,11 @@ class ProjectQuerySet(models.QuerySet):
 
     def with_status(self, status: str, *, today: dt.date | None = None) -> "ProjectQuerySet":
         today = today or timezone.localdate()
+        # The same rules as status_on(), in SQL.
+        dated = Q(start__isnull=False) | Q(end__isnull=False)
         conditions = {
             Status.PLANNED: Q(start__gt=today),
-            Status.ACTIVE: Q(start__lte=today) & (Q(end__isnull=True) | Q(end__gte=today)),
+            Status.ACTIVE: dated & ~Q(start__gt=today) & ~Q(end__lt=today),
             Status.CLOSED: Q(end__lt=today),
             Status.UNKNOWN: Q(start__isnull=True, end__isnull=True),
         }
@@ -240,14 +252,15 @@ class ProjectQuerySet(models.QuerySet):
         return self.filter(pk__in=links.values("project_id"))
 
     def funded_by(self, funder) -> "ProjectQuerySet":
-        """Projects the funder pays for directly or through one of its programmes."""
-        return self.filter(
-            Q(funders=funder) | Q(programmes__funders=funder) | Q(programmes__parent__funders=funder)
-        ).distinct()
+        """Projects the funder pays for directly or through one of its programmes (and the calls below them)."""
+        programmes = Programme.with_descendants(funder.programmes.all())
+        through = Project.programmes.through.objects.filter(programme_id__in=programmes).values("project_id")
+        return self.filter(Q(funders=funder) | Q(pk__in=through)).distinct()
 
     def in_programme(self, programme) -> "ProjectQuerySet":
-        """Projects in the programme or in one of the programmes and calls that belong to it."""
-        return self.filter(Q(programmes=programme) | Q(programmes__parent=programme)).distinct()
+        """Projects in the programme or in any programme or call below it."""
+        programmes = Programme.with_descendants([programme])
+        return self.filter(pk__in=Project.programmes.through.objects.filter(programme_id__in=programmes).values("project_id"))
 
     def search(self, text: str) -> "ProjectQuerySet":
         query = Q()
@@ -481,8 +494,12 @@ class Project(models.Model):
                 seen.setdefault(funder.pk, funder)
         return list(seen.values())
 
+    def clean_fields(self, exclude=None) -> None:
+        # Normalised before the field validators run, so that «i69e19001100002» is accepted as I69E19001100002.
+        self.cup = (self.cup or "").replace(" ", "").upper()
+        super().clean_fields(exclude=exclude)
+
     def clean(self) -> None:
-        self.cup = self.cup.strip().upper()
         self.countries = [code.strip().upper() for code in self.countries or [] if code.strip()]
         errors = {}
         for code in self.countries:

@@ -53,7 +53,8 @@ _BOUND = re.compile(
 )
 _DURATION = re.compile(r"(\d{1,3})\s*mes[ei]\b")
 # Words and signs that may stand between the parts of a period without changing its meaning.
-_FILLER = re.compile(r"^(?:[\s\-,;:()]|\b(?:dal|dall|da|al|all|a|fino|e|periodo|durata)\b|')*$")
+_FILLER = re.compile(r"^(?:[\s\-,;:()]|\b(?:dal|dall|da|al|all|a|il|del|nel|fino|entro|e|periodo|durata)\b|')*$")
+_UNTIL = re.compile(r"\b(?:fino|entro)\b")
 _DASHES = re.compile(r"[\u2010-\u2015\u2212]")
 
 
@@ -92,7 +93,7 @@ class Period:
         parts = [bound.label() for bound in (self.start, self.end) if bound]
         text = " – ".join(parts)
         if self.duration_months:
-            months = f"{self.duration_months} mesi"
+            months = f"{self.duration_months} {'mese' if self.duration_months == 1 else 'mesi'}"
             text = f"{months} ({text})" if text else months
         return text
 
@@ -188,6 +189,9 @@ def parse_period(text: str) -> Period:
             raise PeriodError(f"«{text.strip()}» has no dates and no duration")
         return Period(duration_months=duration)
 
+    if len(matches) == 1 and _UNTIL.search(cleaned[: matches[0].start()]):
+        # "fino a dicembre 2025": the only date is the end.
+        return Period(end=_bound_from_match(matches[0], as_end=True), duration_months=duration)
     start = _bound_from_match(matches[0], as_end=False)
     end = _bound_from_match(matches[1], as_end=True) if len(matches) == 2 else None
     check_order(start, end)

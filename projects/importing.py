@@ -21,7 +21,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.text import slugify
 
 from partners.models import Partner, PartnerKind, Role
@@ -651,13 +651,14 @@ class SheetImporter:
             objects = model.objects.bulk_create([model(name=name, slug=slug, **extra) for name, slug in zip(names, slugs)])
             for obj in objects:
                 registry[normalise_name(obj.name)] = obj
-        Territory.municipalities.through.objects.bulk_create(
+        insert_rows(
+            Territory.municipalities.through,
+            ["territory_id", "municipality_id"],
             [
-                Territory.municipalities.through(territory_id=self.territories[normalise_name(name)].pk, municipality_id=code)
+                (self.territories[normalise_name(name)].pk, code)
                 for name in report.created["territory"]
                 for code in sorted(self.new_territories[normalise_name(name)])
             ],
-            batch_size=1000,
         )
 
         to_write = [row for row in rows if row.outcome in ("new", "changed")]
@@ -689,37 +690,36 @@ class SheetImporter:
             for link in self.links:
                 replaced[link].objects.filter(project_id__in=chunk).delete()
 
-        links, themes, groups = [], [], []
-        funder_links, programme_links, territory_links = [], [], []
+        # Links as plain tuples of column values: tens of thousands of them are written per sheet.
+        link_rows: dict[str, list[tuple]] = defaultdict(list)
         role_order = list(Role.values)
         for row in to_write:
-            project = row.project
-            counters = defaultdict(int)
-            for name, role in row.partners:
-                counters[role] += 1
-                links.append(Participation(
-                    project=project, partner=self.partners[normalise_name(name)], role=role,
-                    role_order=role_order.index(role), order=counters[role],
-                ))
-            themes += [ProjectTheme(project=project, theme=code) for code in row.themes]
-            groups += [ProjectTargetGroup(project=project, target_group=code, reach=reach) for code, reach in row.target_groups.items()]
-            funder_links += [Project.funders.through(project=project, funder=self.funders[normalise_name(n)]) for n in dict.fromkeys(row.funders)]
-            programme_links += [
-                Project.programmes.through(project=project, programme=programme)
-                for programme in {self.programmes[normalise_name(n)].pk: self.programmes[normalise_name(n)] for n in row.programmes}.values()
-            ]
-            territory_links += [
-                Project.territories.through(project=project, territory=territory)
-                for territory in {self.territories[normalise_name(n)].pk: self.territories[normalise_name(n)] for n in row.territories}.values()
-            ]
-        new_rows = {row.project.pk for row in to_write if row.outcome == "new"}
-        for link, objects in (
-            ("partners", links), ("themes", themes), ("target_groups", groups),
-            ("funders", funder_links), ("programmes", programme_links), ("territories", territory_links),
-        ):
-            # A changed project keeps the links the sheet does not speak of.
-            objects = [obj for obj in objects if link in self.links or obj.project_id in new_rows]
-            replaced[link].objects.bulk_create(objects, batch_size=1000)
+            project_id = row.project.pk
+            keep_all = row.outcome == "new"  # a changed project keeps the links the sheet does not speak of
+            if keep_all or "partners" in self.links:
+                counters = defaultdict(int)
+                for name, role in row.partners:
+                    counters[role] += 1
+                    partner_id = self.partners[normalise_name(name)].pk
+                    link_rows["partners"].append((project_id, partner_id, role, role_order.index(role), counters[role], ""))
+            if keep_all or "themes" in self.links:
+                link_rows["themes"] += [(project_id, code) for code in row.themes]
+            if keep_all or "target_groups" in self.links:
+                link_rows["target_groups"] += [(project_id, code, reach) for code, reach in row.target_groups.items()]
+            for link, registry in (("funders", self.funders), ("programmes", self.programmes), ("territories", self.territories)):
+                if keep_all or link in self.links:
+                    ids = dict.fromkeys(registry[normalise_name(name)].pk for name in getattr(row, link))
+                    link_rows[link] += [(project_id, other_id) for other_id in ids]
+        columns = {
+            "partners": ["project_id", "partner_id", "role", "role_order", "order", "description"],
+            "themes": ["project_id", "theme"],
+            "target_groups": ["project_id", "target_group", "reach"],
+            "funders": ["project_id", "funder_id"],
+            "programmes": ["project_id", "programme_id"],
+            "territories": ["project_id", "territory_id"],
+        }
+        for link, rows_of_link in link_rows.items():
+            insert_rows(replaced[link], columns[link], rows_of_link)
         report.written = True
 
     @staticmethod
@@ -740,6 +740,25 @@ class SheetImporter:
             taken.add(slug)
             slugs.append(slug)
         return slugs
+
+
+def insert_rows(model, columns: list[str], rows: list[tuple]) -> None:
+    """Insert rows of column values: PostgreSQL's COPY where there is one, bulk_create elsewhere.
+
+    Link rows are the bulk of an import (five or more per project); building a model instance for
+    each costs more than the database does to store it.
+    """
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(model._meta.db_table)
+        names = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column) for c in columns)
+        with connection.cursor() as cursor:
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for values in rows:
+                    copy.write_row(values)
+        return
+    model.objects.bulk_create([model(**dict(zip(columns, values))) for values in rows], batch_size=1000)
 
 
 def import_sheet(sheet: Sheet, *, dry_run: bool, publish: bool = False) -> ImportReport:

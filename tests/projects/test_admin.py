@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group, User
 from django.db.models import Count
 from django.utils.html import escape
 
-from projects.models import Funder, Project
+from projects.models import Project
 from tests.factories import MARKER, make_partner, make_project, make_territory, municipality, word
 
 pytestmark = pytest.mark.django_db
@@ -131,11 +131,6 @@ def test_editor_autocompletes_municipalities_of_a_territory(editor_client):
     assert all("maretto" in result["text"].lower() for result in results)
 
 
-@pytest.mark.xfail(
-    reason="BUG: PartnerAdmin.get_queryset() annotates a Count, and Django drops Meta.ordering from GROUP BY "
-    "queries, so the autocomplete (and its pages) come in no order (partners/admin.py, PartnerAdmin.get_queryset)",
-    strict=True,
-)
 def test_organisation_autocomplete_lists_matches_in_alphabetical_order(editor_client):
     tag = word()
     for letter in "HGFEDCBA":
@@ -143,11 +138,6 @@ def test_organisation_autocomplete_lists_matches_in_alphabetical_order(editor_cl
     assert [result["text"][-1] for result in autocomplete(editor_client, "participation", "partner", tag)] == list("ABCDEFGH")
 
 
-@pytest.mark.xfail(
-    reason="BUG: TerritoryAdmin.get_queryset() annotates a Count, and Django drops Meta.ordering from GROUP BY "
-    "queries, so the autocomplete (and its pages) come in no order (projects/admin.py, TerritoryAdmin.get_queryset)",
-    strict=True,
-)
 def test_territory_autocomplete_lists_matches_in_alphabetical_order(editor_client):
     tag = word()
     for letter in "HGFEDCBA":
@@ -252,15 +242,7 @@ def test_editors_may_only_view_municipalities():
 
 
 ADMINS = [
-    pytest.param(
-        model,
-        id=model.__name__,
-        marks=[pytest.mark.xfail(reason="BUG: FunderAdmin has no list_filter (projects/admin.py, class FunderAdmin)", strict=True)]
-        if model is Funder
-        else [],
-    )
-    for model in admin.site._registry
-    if model._meta.app_label in REGISTRY_APPS
+    pytest.param(model, id=model.__name__) for model in admin.site._registry if model._meta.app_label in REGISTRY_APPS
 ]
 
 

@@ -112,11 +112,6 @@ def test_funder_filter_matches_projects_of_a_sub_programme_of_the_funders_progra
     assert mine(client, funder=funder.slug) == titles(found)
 
 
-@pytest.mark.xfail(
-    reason="BUG: funded_by() looks one parent up only (programmes__parent__funders), so a call of a "
-    "sub-programme is not found under the funder of the programme (projects/models.py, ProjectQuerySet.funded_by)",
-    strict=True,
-)
 def test_funder_filter_matches_projects_of_a_call_two_levels_below_the_funders_programme(client):
     funder = make_funder()
     programme = make_programme(funders=[funder])
@@ -155,11 +150,6 @@ def test_programme_filter_on_a_child_does_not_match_projects_of_its_parent(clien
     assert mine(client, programme=child.slug) == titles(of_child)
 
 
-@pytest.mark.xfail(
-    reason="BUG: in_programme() looks one level down only (programmes__parent), so a call of a sub-programme "
-    "is not found under the programme (projects/models.py, ProjectQuerySet.in_programme)",
-    strict=True,
-)
 def test_programme_filter_matches_projects_of_a_call_within_a_sub_programme(client):
     programme = make_programme()
     call = make_programme(parent=make_programme(parent=programme), kind="call")
@@ -328,11 +318,6 @@ def test_sort_by_end(client):
     assert [title[-4:] for title in listed_titles(client, {"q": tag, "sort": "end"})] == ["2026", "2028", "2030"]
 
 
-@pytest.mark.xfail(
-    reason="BUG: sorting by start or end leaves undated projects where the database puts NULLs (first on "
-    "SQLite ascending, first on PostgreSQL descending), so they lead the list (projects/filters.py, sort = OrderingFilter)",
-    strict=True,
-)
 def test_sorting_by_start_puts_undated_projects_last_in_both_directions(client):
     tag = word()
     make_project(title=f"{MARKER} {tag} undated")

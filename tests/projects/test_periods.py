@@ -155,7 +155,6 @@ def test_label_puts_the_duration_before_the_dates():
     assert parse_period("36 mesi (2025 – 2028)").label() == "36 mesi (2025 – 2028)"
 
 
-@pytest.mark.xfail(reason="BUG: Period.label() writes a one-month duration as «1 mesi» (projects/periods.py, Period.label)", strict=True)
 def test_label_writes_a_one_month_duration_in_the_singular():
     assert parse_period("1 mese").label() == "1 mese"
 
@@ -213,11 +212,6 @@ def test_parse_bound_refuses_text_that_is_not_one_date():
         parse_bound("maggio - giugno 2024")
 
 
-@pytest.mark.xfail(
-    reason="BUG: «fino a» (until) is skipped as filler, so the only date becomes the start "
-    "(projects/periods.py, _FILLER and parse_period)",
-    strict=True,
-)
 def test_a_date_after_fino_a_is_the_end_of_the_period():
     period = parse_period("fino a dicembre 2025")
     assert (period.start, period.end) == (None, Bound(D(2025, 12, 31), MONTH))

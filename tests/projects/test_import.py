@@ -308,3 +308,37 @@ def test_the_engine_resolves_every_name_of_a_sheet_in_a_fixed_number_of_queries(
         import_sheet(small, dry_run=False)
     with django_assert_max_num_queries(40):
         import_sheet(large, dry_run=False)
+
+
+def test_italian_headers_are_matched_ignoring_case_and_accents(tmp_path):
+    headers = ["TITOLO", "attivita", "Obiettivi Specifici", "LEADER", "Supporting bodies", "Fonte di finanziamento", "Durata"]
+    values = ["Intestazioni varie", "Fase 1) uno\nFase 2) due", "primo; secondo", "Ass. PIAM onlus", "ARGO SCS", "Fondazione CRC", "26 mesi"]
+
+    code, _, err = run(tmp_path, sheet_bytes([values], headers))
+
+    assert code == 0, err
+    project = Project.objects.get(title="Intestazioni varie")
+    assert project.activities_list == ["Fase 1) uno", "Fase 2) due"]
+    assert project.specific_objectives_list == ["primo", "secondo"]
+    assert project.duration_months == 26
+    assert [(p.partner.name, p.role) for p in project.participations.all()] == [
+        ("Ass. PIAM onlus", "lead"), ("ARGO SCS", "supporting")
+    ]
+    assert [f.name for f in project.funders.all()] == ["Fondazione CRC"]
+
+
+def test_municipalities_by_istat_code_and_by_name_are_the_same(tmp_path):
+    maretto = Municipality.objects.get(name="Maretto").istat_code
+
+    code, _, err = run(tmp_path, sheet_bytes([row(Territorio="Per codice", Comuni=f"{maretto}; MARETTO")]))
+
+    assert code == 0, err
+    assert list(Territory.objects.get(name="Per codice").municipalities.values_list("istat_code", flat=True)) == [maretto]
+
+
+def test_a_period_in_the_durata_column_is_read_as_the_period(tmp_path):
+    code, _, err = run(tmp_path, sheet_bytes([["Dalla durata", "ottobre 2018 – marzo 2020"]], ["Titolo", "Durata"]))
+
+    assert code == 0, err
+    project = Project.objects.get(title="Dalla durata")
+    assert (project.start_iso, project.end_iso, project.period_text) == ("2018-10", "2020-03", "ottobre 2018 – marzo 2020")

@@ -263,6 +263,11 @@ class ProjectQuerySet(models.QuerySet):
         return self.filter(pk__in=Project.programmes.through.objects.filter(programme_id__in=programmes).values("project_id"))
 
     def search(self, text: str) -> "ProjectQuerySet":
+        """Projects where every word appears somewhere, or in a territory with a municipality of that name."""
+        # A municipality's name is matched whole ("San Paolo Solbrito", "chiusano d asti").
+        in_municipality = Q(pk__in=Project.territories.through.objects.filter(
+            territory__municipalities__matching_name=fold_name(text)
+        ).values("project_id"))
         query = Q()
         for word in text.split():
             query &= (
@@ -278,14 +283,14 @@ class ProjectQuerySet(models.QuerySet):
                     Q(partner__name__icontains=word) | Q(partner__other_names__icontains=word)
                 ).values("project_id"))
                 | Q(pk__in=Project.territories.through.objects.filter(
-                    Q(territory__name__icontains=word) | Q(territory__municipalities__name__iexact=word)
+                    Q(territory__name__icontains=word) | Q(territory__municipalities__matching_name=fold_name(word))
                 ).values("project_id"))
                 | Q(pk__in=Project.funders.through.objects.filter(funder__name__icontains=word).values("project_id"))
                 | Q(pk__in=Project.programmes.through.objects.filter(
                     Q(programme__name__icontains=word) | Q(programme__short_name__icontains=word)
                 ).values("project_id"))
             )
-        return self.filter(query)
+        return self.filter(in_municipality | query)
 
     def with_list_data(self) -> "ProjectQuerySet":
         """Everything a list page or an export shows, in a fixed number of queries whatever the page size."""

@@ -160,8 +160,7 @@ class SeedLoader:
             for entry in organisations.get("territories", []):
                 self._load_territory(entry)
             projects = [self._load_project(file_name, entry) for file_name, entry in project_entries]
-            for project, (file_name, entry) in zip(projects, project_entries):
-                self._link_related(project, entry, file_name)
+            self._link_related(projects, project_entries)
         return self.report
 
     # --- references -----------------------------------------------------------------------------
@@ -386,16 +385,21 @@ class SeedLoader:
         if changed:
             self.report.record("project partners", "changed")
 
-    def _link_related(self, project: Project, entry: dict, file_name: str) -> None:
-        wanted = []
-        for slug in entry.get("related", []):
-            related = Project.objects.filter(slug=slug).first()
-            if related is None:
-                raise SeedError(f"{file_name}, project «{project.title}»: related project «{slug}» not found")
-            wanted.append(related)
-        if wanted and not set(r.pk for r in wanted) <= set(project.related.values_list("pk", flat=True)):
-            project.related.add(*wanted)
-            self.report.record("related projects", "changed")
+    def _link_related(self, projects: list[Project], entries: list[tuple[str, dict]]) -> None:
+        """Set each project's related projects to exactly what the seed says, in both directions."""
+        by_slug = {project.slug: project for project in projects}
+        wanted: dict[int, set[int]] = {project.pk: set() for project in projects}
+        for project, (file_name, entry) in zip(projects, entries):
+            for slug in entry.get("related", []):
+                related = by_slug.get(slug) or Project.objects.filter(slug=slug).first()
+                if related is None:
+                    raise SeedError(f"{file_name}, project «{project.title}»: related project «{slug}» not found")
+                wanted[project.pk].add(related.pk)
+                wanted.setdefault(related.pk, set()).add(project.pk)
+        for project in projects:
+            if set(project.related.values_list("pk", flat=True)) != wanted[project.pk]:
+                project.related.set(wanted[project.pk])
+                self.report.record("related projects", "changed")
 
 
 def load_seed(directory: Path) -> SeedReport:

@@ -40,7 +40,9 @@ def browser(live_server):
 
 def test_visitor_filters_by_theme_opens_a_project_and_follows_its_lead_partner(browser, live_server, seeded):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.select import Select
+    from selenium.webdriver.support.wait import WebDriverWait
 
     from projects.models import Project, Theme
 
@@ -49,6 +51,8 @@ def test_visitor_filters_by_theme_opens_a_project_and_follows_its_lead_partner(b
 
     Select(browser.find_element(By.NAME, "theme")).select_by_value(Theme.HOUSING)
     browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()
+    # The click only starts the navigation: wait for the filtered page before reading it.
+    WebDriverWait(browser, 10).until(expected_conditions.url_contains("theme=housing"))
 
     assert "theme=housing" in browser.current_url
     expected = Project.objects.published().filter(theme_links__theme=Theme.HOUSING).distinct()
@@ -57,10 +61,12 @@ def test_visitor_filters_by_theme_opens_a_project_and_follows_its_lead_partner(b
 
     project = expected.filter(participations__role="lead").first()
     browser.find_element(By.LINK_TEXT, project.title).click()
+    WebDriverWait(browser, 10).until(expected_conditions.url_contains(project.get_absolute_url()))
     assert browser.find_element(By.TAG_NAME, "h1").text == project.title
 
     lead = project.lead_partner
     browser.find_element(By.CSS_SELECTOR, f"a[href='/partners/{lead.slug}/']").click()
+    WebDriverWait(browser, 10).until(expected_conditions.url_contains(lead.get_absolute_url()))
     assert browser.find_element(By.TAG_NAME, "h1").text == lead.name
     assert browser.find_element(By.LINK_TEXT, project.title).is_displayed()
 

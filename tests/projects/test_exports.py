@@ -1,7 +1,5 @@
 """/projects/export.json and /projects/export.csv (projects/exports.py)."""
 
-import json
-
 import pytest
 
 from tests.factories import (

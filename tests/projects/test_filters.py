@@ -90,6 +90,29 @@ def test_text_filter_matches_a_word_of_the_territory_name(client):
     assert mine(client, q=tag) == titles(found)
 
 
+def test_text_filter_matches_a_funder_name(client):
+    funder = make_funder(name=f"{MARKER} Fondazione {word()}")
+    found = make_project(funders=[funder])
+    assert mine(client, q=funder.name.split()[-1]) == titles(found)
+
+
+def test_text_filter_matches_a_programme_short_name(client):
+    short_name = word().upper()
+    found = make_project(programmes=[make_programme(short_name=short_name)])
+    assert mine(client, q=short_name) == titles(found)
+
+
+def test_text_filter_matches_the_name_of_a_municipality_of_the_territory(client):
+    found = make_project(territories=[make_territory(municipalities=[municipality("Canelli", "AT")])])
+    make_project(territories=[make_territory(municipalities=[municipality("Asti", "AT")])])
+    assert mine(client, q="canelli") == titles(found)
+
+
+def test_text_filter_matches_a_municipality_name_of_several_words(client):
+    found = make_project(territories=[make_territory(municipalities=[municipality("San Paolo Solbrito", "AT")])])
+    assert mine(client, q="San Paolo Solbrito") == titles(found)
+
+
 # --- funder ----------------------------------------------------------------------------------
 
 

@@ -319,6 +319,11 @@ def test_seed_intarsi_lasts_26_months_with_no_dates_given(intarsi):
     assert (intarsi["duration_months"], intarsi["start"], intarsi["end"]) == (26, "", "")
 
 
+def test_seed_intarsi_page_gives_2019_as_the_year_of_application(client, intarsi):
+    page = content(client.get(f"/projects/{intarsi['slug']}/"))
+    assert "<dt>Year of application</dt><dd>2019</dd>" in page
+
+
 def test_seed_intarsi_cites_its_document(intarsi):
     assert f"sources/{DOC_001}" in intarsi["sources"]
 
@@ -564,11 +569,6 @@ def test_load_seed_with_a_wrong_reference_stops_and_writes_nothing(tmp_path):
     assert snapshot() == before
 
 
-@pytest.mark.xfail(
-    reason="BUG: the seed loader only ever adds related projects, so a link taken out of the YAML stays in the "
-    "database (projects/seed.py, SeedLoader._link_related)",
-    strict=True,
-)
 def test_load_seed_removes_a_related_link_taken_out_of_the_seed(tmp_path):
     assert Project.objects.filter(related__isnull=False).exists()
     load_seed(copy_of_the_seed(tmp_path, lambda file_name, entry: entry.pop("related", None)))

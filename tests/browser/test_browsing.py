@@ -1,42 +1,10 @@
 """A visitor's path through the site in a real headless Chromium (Debian's chromium + chromium-driver)."""
 
-import os
-import shutil
 from urllib.parse import urlsplit
 
 import pytest
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-
-
-@pytest.fixture(scope="session")
-def browser(live_server):
-    # Depends on the live server so that the browser closes its connections before the server stops.
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
-        message = "Chromium and chromedriver are not installed (apt-get install -y chromium chromium-driver)"
-        if os.environ.get("REQUIRE_BROWSER"):
-            pytest.fail(message)
-        pytest.skip(message)
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic",
-        "--lang=it", "--window-size=1280,1000",
-    ):
-        options.add_argument(argument)
-    options.add_experimental_option("prefs", {"intl.accept_languages": "it"})
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.implicitly_wait(3)
-    yield driver
-    driver.quit()
-
 
 def test_visitor_filters_by_theme_opens_a_project_and_follows_its_lead_partner(browser, live_server, seeded):
     from selenium.webdriver.common.by import By

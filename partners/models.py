@@ -31,6 +31,13 @@ class PartnerQuerySet(models.QuerySet):
         """Organisations that lead at least one project."""
         return self.filter(participations__role=Role.LEAD).distinct()
 
+    def in_published_projects(self, *, role: str | None = None) -> "PartnerQuerySet":
+        """Organisations the public may see: those named by at least one published project."""
+        links = {"participations__project__is_published": True}
+        if role:
+            links["participations__role"] = role
+        return self.filter(**links).distinct()
+
     def search(self, text: str) -> "PartnerQuerySet":
         return self.filter(models.Q(name__icontains=text) | models.Q(other_names__icontains=text))
 

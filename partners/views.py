@@ -36,12 +36,13 @@ def partner_list(request):
 
 @require_safe
 def partner_detail(request, slug: str):
-    partner = get_object_or_404(Partner, slug=slug)
+    # An organisation named only by drafts is not public yet.
+    partner = get_object_or_404(Partner.objects.in_published_projects(), slug=slug)
     # Through the reverse relation, so that partners never imports the projects app.
     links = (
         partner.participations.filter(project__is_published=True)
         .select_related("project")
-        .prefetch_related("project__participations__partner", "project__territories")
+        .prefetch_related("project__participations__partner")
         .order_by("role_order", "project__title")
     )
     by_role = {role: [] for role in Role}

@@ -1,4 +1,6 @@
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.db.models import Count
 from django.http import HttpResponse
 from django.urls import path
@@ -9,6 +11,8 @@ from import_export.admin import ImportExportMixin
 from .importing import template_sheet
 from .resources import ProjectResource, ProjectSheetCSV, ProjectSheetXLSX
 from .sheets import SheetError
+
+from partners.models import Role
 
 from .forms import ProjectAdminForm
 from .models import (
@@ -25,11 +29,26 @@ from .models import (
 )
 
 
+class ParticipationFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        leads = [
+            form for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("role") == Role.LEAD
+        ]
+        if len(leads) > 1:
+            raise ValidationError(_("A project has at most one lead partner; this one has %(count)d.") % {"count": len(leads)})
+
+
 class ParticipationInline(admin.TabularInline):
     model = Participation
+    formset = ParticipationFormSet
     extra = 0
     autocomplete_fields = ["partner"]
     fields = ["partner", "role", "order", "description"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("partner")
 
 
 class ThemeInline(admin.TabularInline):

@@ -1,6 +1,7 @@
 """The public project filters; every one lives in the query string so a search can be shared."""
 
 import django_filters
+from django import forms
 from django.db.models import F
 from django_filters.constants import EMPTY_VALUES
 from django.core.validators import RegexValidator
@@ -34,26 +35,30 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*[self.get_ordering_value(param) for param in value], "title")
 
 
+class YearFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField  # 2019.5 is not a year
+
+
 class ProjectFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_text", max_length=200)
     funder = django_filters.ModelChoiceFilter(
-        label=_("Funder"), queryset=Funder.objects.all(), to_field_name="slug", empty_label=_("All"), method="filter_funder"
+        label=_("Funder"), queryset=Funder.objects.with_published_projects(), to_field_name="slug", empty_label=_("All"), method="filter_funder"
     )
     programme = django_filters.ModelChoiceFilter(
-        label=_("Programme or call"), queryset=Programme.objects.all(), to_field_name="slug", empty_label=_("All"), method="filter_programme"
+        label=_("Programme or call"), queryset=Programme.objects.with_published_projects(), to_field_name="slug", empty_label=_("All"), method="filter_programme"
     )
     partner = django_filters.ModelChoiceFilter(
-        label=_("Organisation (any role)"), queryset=Partner.objects.all(), to_field_name="slug", empty_label=_("All"), method="filter_partner"
+        label=_("Organisation (any role)"), queryset=Partner.objects.in_published_projects(), to_field_name="slug", empty_label=_("All"), method="filter_partner"
     )
     lead_partner = django_filters.ModelChoiceFilter(
-        label=_("Lead partner"), queryset=LeadPartner.objects.all(), to_field_name="slug", empty_label=_("All"), method="filter_lead_partner"
+        label=_("Lead partner"), queryset=LeadPartner.objects.in_published_projects(role=Role.LEAD), to_field_name="slug", empty_label=_("All"), method="filter_lead_partner"
     )
     region = django_filters.ChoiceFilter(label=_("Region"), choices=regions, method="filter_place")
     province = django_filters.ChoiceFilter(label=_("Province"), choices=provinces, method="filter_place")
     municipality = django_filters.CharFilter(
         label=_("Municipality (ISTAT code)"),
         method="filter_place",
-        validators=[RegexValidator(r"^\d{6}$", _("An ISTAT municipality code has six digits, such as 005001."))],
+        validators=[RegexValidator(r"^[0-9]{6}$", _("An ISTAT municipality code has six digits, such as 005001."))],
     )
     country = django_filters.CharFilter(
         label=_("Country (ISO code)"),
@@ -65,7 +70,7 @@ class ProjectFilter(django_filters.FilterSet):
         label=_("Target group"), choices=TargetGroup.choices, field_name="target_group_links__target_group", distinct=True
     )
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Status.choices, method="filter_status")
-    year = django_filters.NumberFilter(label=_("Active in year"), method="filter_year", min_value=1900, max_value=2200)
+    year = YearFilter(label=_("Active in year"), method="filter_year", min_value=1900, max_value=2200)
     sort = NullsLastOrderingFilter(
         label=_("Sort by"),
         fields=(("title", "title"), ("start", "start"), ("end", "end")),

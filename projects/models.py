@@ -132,6 +132,17 @@ class Territory(models.Model):
 # --- Funding ------------------------------------------------------------------------------------
 
 
+class FunderQuerySet(models.QuerySet):
+    def with_published_projects(self) -> "FunderQuerySet":
+        """Funders of at least one published project, directly or through a programme (or a call below it)."""
+        return self.filter(
+            Q(projects__is_published=True)
+            | Q(programmes__projects__is_published=True)
+            | Q(programmes__children__projects__is_published=True)
+            | Q(programmes__children__children__projects__is_published=True)
+        ).distinct()
+
+
 class Funder(models.Model):
     """Who pays: the European Commission, a ministry, a region, a foundation."""
 
@@ -140,6 +151,8 @@ class Funder(models.Model):
     other_names = models.TextField(_("other names"), blank=True, help_text=_("One per line."))
     website = WebsiteField(_("website"), blank=True)
     sources = models.JSONField(_("sources"), default=list, blank=True, validators=[validate_sources])
+
+    objects = FunderQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -153,6 +166,16 @@ class Funder(models.Model):
 class ProgrammeKind(models.TextChoices):
     PROGRAMME = "programme", _("Funding programme")
     CALL = "call", _("Call for proposals")
+
+
+class ProgrammeQuerySet(models.QuerySet):
+    def with_published_projects(self) -> "ProgrammeQuerySet":
+        """Programmes and calls with at least one published project, in them or in a call below them."""
+        return self.filter(
+            Q(projects__is_published=True)
+            | Q(children__projects__is_published=True)
+            | Q(children__children__projects__is_published=True)
+        ).distinct()
 
 
 class Programme(models.Model):
@@ -175,6 +198,8 @@ class Programme(models.Model):
     description = models.TextField(_("description"), blank=True)
     website = WebsiteField(_("website"), blank=True)
     sources = models.JSONField(_("sources"), default=list, blank=True, validators=[validate_sources])
+
+    objects = ProgrammeQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -211,11 +236,13 @@ class ProjectQuerySet(models.QuerySet):
 
     def active_in(self, year: int) -> "ProjectQuerySet":
         """Projects whose period overlaps the calendar year (an open end counts as still running)."""
-        return self.filter(
-            Q(start__lte=dt.date(year, 12, 31)) & (Q(end__isnull=True) | Q(end__gte=dt.date(year, 1, 1)))
-        )
+        # A period stated only by its end ("fino a dicembre 2025") counts as running until then.
+        started = Q(start__lte=dt.date(year, 12, 31)) | Q(start__isnull=True, end__isnull=False)
+        return self.filter(started & (Q(end__isnull=True) | Q(end__gte=dt.date(year, 1, 1))))
 
     def with_status(self, status: str, *, today: dt.date | None = None) -> "ProjectQuerySet":
+        if status not in Status.values:
+            return self.none()
         today = today or timezone.localdate()
         # The same rules as status_on(), in SQL.
         dated = Q(start__isnull=False) | Q(end__isnull=False)
@@ -370,7 +397,12 @@ class Project(models.Model):
             ("export_project", _("Can export projects")),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["cup"], condition=~Q(cup=""), name="project_cup_unique_when_present"),
+            models.UniqueConstraint(
+                fields=["cup"],
+                condition=~Q(cup=""),
+                name="project_cup_unique_when_present",
+                violation_error_message=_("Another project has this CUP."),
+            ),
             models.CheckConstraint(
                 condition=Q(start__isnull=True) | Q(end__isnull=True) | Q(end__gte=models.F("start")),
                 name="project_end_not_before_start",
@@ -505,8 +537,15 @@ class Project(models.Model):
         super().clean_fields(exclude=exclude)
 
     def clean(self) -> None:
-        self.countries = [code.strip().upper() for code in self.countries or [] if code.strip()]
         errors = {}
+        if not isinstance(self.countries, list) or not all(isinstance(code, str) for code in self.countries):
+            raise ValidationError({"countries": _("Write the countries as a list of codes, such as [\"IT\", \"FR\"].")})
+        self.countries = [code.strip().upper() for code in self.countries if code.strip()]
+        # A date typed in the admin stands for the first (start) or last (end) day of its precision.
+        if self.start and self.start_precision:
+            self.start = periods.snap(self.start, periods.Precision(self.start_precision), as_end=False)
+        if self.end and self.end_precision:
+            self.end = periods.snap(self.end, periods.Precision(self.end_precision), as_end=True)
         for code in self.countries:
             try:
                 country_validator(code)

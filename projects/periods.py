@@ -51,7 +51,7 @@ _BOUND = re.compile(
     """,
     re.VERBOSE,
 )
-_DURATION = re.compile(r"(\d{1,3})\s*mes[ei]\b")
+_DURATION = re.compile(r"\b(\d{1,3})\s*mes[ei]\b")
 # Words and signs that may stand between the parts of a period without changing its meaning.
 _FILLER = re.compile(r"^(?:[\s\-,;:()]|\b(?:dal|dall|da|al|all|a|il|del|nel|fino|entro|e|periodo|durata)\b|')*$")
 _UNTIL = re.compile(r"\b(?:fino|entro)\b")
@@ -105,6 +105,7 @@ def _normalise(text: str) -> str:
 
 
 def _make_date(year: int, month: int, day: int, source: str) -> dt.date:
+    _check_year(year, source)
     try:
         return dt.date(year, month, day)
     except ValueError:
@@ -131,16 +132,30 @@ def _bound_from_match(match: re.Match, *, as_end: bool) -> Bound:
     if match.group("monthyear"):
         return _month_bound(int(match["my_y"]), int(match["my_m"]), text, as_end=as_end)
     year = int(match["year"])
-    if not 1900 <= year <= 2200:
-        raise PeriodError(f"«{text}» is not a plausible year")
+    _check_year(year, text)
     return Bound(dt.date(year, 12, 31) if as_end else dt.date(year, 1, 1), Precision.YEAR)
 
 
+def _check_year(year: int, text: str) -> None:
+    if not 1900 <= year <= 2200:
+        raise PeriodError(f"«{text}» is not a plausible year")
+
+
 def _month_bound(year: int, month: int, text: str, *, as_end: bool) -> Bound:
+    _check_year(year, text)
     if not 1 <= month <= 12:
         raise PeriodError(f"«{text}» has no month {month}")
     day = calendar.monthrange(year, month)[1] if as_end else 1
     return Bound(dt.date(year, month, day), Precision.MONTH)
+
+
+def snap(value: dt.date, precision: Precision, *, as_end: bool) -> dt.date:
+    """The first (start) or last (end) day that a date of this precision stands for."""
+    if precision is Precision.YEAR:
+        return dt.date(value.year, 12, 31) if as_end else dt.date(value.year, 1, 1)
+    if precision is Precision.MONTH:
+        return dt.date(value.year, value.month, calendar.monthrange(value.year, value.month)[1] if as_end else 1)
+    return value
 
 
 def parse_bound(text: str, *, as_end: bool = False) -> Bound:

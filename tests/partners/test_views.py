@@ -32,6 +32,7 @@ def one_page(settings):
 
 def test_partner_page_shows_the_organisation(client):
     partner = make_partner(other_names="FXO\nAltro nome", city="Reggio Emilia", country="IT", kind="public_body")
+    make_project(partners=[partner])
     page = text_of(partner_page(client, partner))
     assert f"{partner.name}" in page and "Also known as FXO, Altro nome" in page and "Where Reggio Emilia" in page and "Kind Public body" in page
 
@@ -59,14 +60,15 @@ def test_partner_page_never_lists_a_draft(client):
     assert published.slug in html and draft.slug not in html and "<h2>1 project</h2>" in html
 
 
-def test_partner_page_of_an_organisation_with_drafts_only_says_it_has_no_published_project(client):
+def test_partner_page_of_an_organisation_named_only_by_drafts_is_not_public(client):
     partner = make_partner()
     make_project(lead=partner, published=False)
-    assert "No published project names this organisation yet." in partner_page(client, partner)
+    assert client.get(f"/partners/{partner.slug}/").status_code == 404
 
 
 def test_partner_page_links_to_the_project_list_filtered_by_it(client):
     partner = make_partner()
+    make_project(partners=[partner])
     assert f'href="/projects/?partner={partner.slug}"' in partner_page(client, partner)
 
 

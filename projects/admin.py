@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.db.models import Count
 from django.http import HttpResponse
+from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -149,6 +150,38 @@ class ProjectAdmin(ImportExportMixin, admin.ModelAdmin):
         ):
             response.status_code = 400
         return response
+
+    def process_import(self, request, **kwargs):
+        """The confirm step: the file is checked again, and nothing is written if it no longer passes."""
+        try:
+            return super().process_import(request, **kwargs)
+        except (SheetError, OSError, IndexError, ValueError) as error:
+            # The stored upload is gone (confirmed twice), or the form was tampered with.
+            self.message_user(
+                request, _("The import could not be completed: %(error)s. Nothing was imported; upload the file again.")
+                % {"error": error}, messages.ERROR,
+            )
+            return self._import_page(request, status=400)
+
+    def _import_page(self, request, *, status: int):
+        context = {**self.admin_site.each_context(request), **self.get_import_context_data()}
+        context.update({"title": _("Import"), "opts": self.model._meta, "form": self._empty_import_form(request)})
+        return TemplateResponse(request, [self.import_template_name], context, status=status)
+
+    def _empty_import_form(self, request):
+        return self.get_import_form_class(request)(self.get_import_formats(), self.get_import_resource_classes(request))
+
+    def process_result(self, result, request):
+        if result.has_errors() or result.has_validation_errors():
+            # Something changed between the preview and the confirmation: show why, write nothing.
+            context = {**self.admin_site.each_context(request), **self.get_import_context_data()}
+            context.update({
+                "title": _("Import"), "opts": self.model._meta, "result": result,
+                "form": self._empty_import_form(request),
+            })
+            self.message_user(request, _("The file no longer imports cleanly: nothing was imported."), messages.ERROR)
+            return TemplateResponse(request, [self.import_template_name], context, status=400)
+        return super().process_result(result, request)
 
     def add_data_read_fail_error_to_form(self, form, error):
         if isinstance(error, SheetError):

@@ -21,6 +21,8 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import connection, transaction
 from django.utils.text import slugify
 
@@ -100,10 +102,30 @@ def map_headers(headers: list[str]) -> tuple[dict[int, str], list[str]]:
             if raw:
                 unknown.append(raw)
             continue
-        if name in IGNORED_FIELDS or name in columns.values():
+        if name in IGNORED_FIELDS:
             continue
         columns[position] = name
     return columns, unknown
+
+
+def duplicate_headers(headers: list[str]) -> list[str]:
+    """Headers naming a field another column already names (the second would be lost)."""
+    seen, duplicates = set(), []
+    for position, name in map_headers(headers)[0].items():
+        if name in seen:
+            duplicates.append(headers[position].strip())
+        seen.add(name)
+    return duplicates
+
+
+def split_lines(value: str) -> list[str]:
+    """Objectives and activities: one per line (a ';' inside one is part of its text)."""
+    items = []
+    for part in (value or "").splitlines():
+        part = BULLET.sub("", part.strip()).strip()
+        if part:
+            items.append(part)
+    return items
 
 
 def split_list(value: str) -> list[str]:
@@ -150,6 +172,7 @@ class ProjectRow:
     themes: list[str] = field(default_factory=list)
     target_groups: dict[str, str] = field(default_factory=dict)  # code -> reach
     explicit_reach: set[str] = field(default_factory=set)  # codes written with [direct] or [indirect]
+    target_groups_complete: bool = True
     errors: list[CellError] = field(default_factory=list)
     # Filled in by matching
     project: Project | None = None
@@ -211,6 +234,13 @@ class SheetImporter:
         self.sheet = sheet
         self.publish = publish
         self.columns, self.unknown = map_headers(sheet.headers)
+        self.duplicates = duplicate_headers(sheet.headers)
+        # With a field named twice, the first column wins (the sheet is refused anyway).
+        seen = set()
+        for position in sorted(self.columns):
+            if self.columns[position] in seen:
+                del self.columns[position]
+            seen.add(self.columns.get(position))
         self.headers = {position: sheet.headers[position].strip() for position in self.columns}
         present = set(self.columns.values())
         # Links the sheet speaks of; the others are left as they are on existing projects.
@@ -234,8 +264,11 @@ class SheetImporter:
         report = ImportReport(rows=[], unknown_columns=self.unknown)
         if "title" not in self.columns.values():
             report.file_errors.append("the sheet has no title column (Titolo or title)")
+        for header in self.duplicates:
+            report.file_errors.append(f"the column {header} names a field another column names too")
+        if report.file_errors:
             return report
-        rows = [self.read_row(number, cells) for number, cells in enumerate(self.sheet.rows, start=2)]
+        rows = [self.read_row(number, cells) for number, cells in zip(self.sheet.row_numbers(), self.sheet.rows)]
         report.rows = rows
         self.check_duplicates(rows)
         self.match(rows, report)
@@ -262,6 +295,10 @@ class SheetImporter:
             if value[:1] == "'" and value[1:2] in ("=", "+", "-", "@"):
                 value = value[1:]
             cell[name] = value
+        beyond = [str(value).strip() for value in cells[len(self.sheet.headers):] if str(value).strip()]
+        if beyond:
+            row.errors.append(CellError(number, "-", f"{len(beyond)} cells beyond the last column "
+                                        f"(«{beyond[0][:40]}»): is there an unquoted ; inside a cell?"))
         readers = [
             self.read_texts, self.read_identifiers, self.read_period, self.read_organisations,
             self.read_funding, self.read_places, self.read_vocabularies, self.read_links,
@@ -293,7 +330,7 @@ class SheetImporter:
                 row.values[name] = self._text(cell, name)
         for name in ("specific_objectives", "activities"):
             if name in cell:
-                row.values[name] = "\n".join(split_list(self._text(cell, name)))
+                row.values[name] = "\n".join(split_lines(self._text(cell, name)))
 
     def read_identifiers(self, row: ProjectRow, cell: dict) -> None:
         row.values["code"] = self._text(cell, "code")
@@ -304,7 +341,7 @@ class SheetImporter:
             except Exception:
                 raise RowError("cup", f"«{cup}» is not a CUP (15 characters, such as I69E19001100002)") from None
         row.values["cup"] = cup
-        slug = slugify(self._text(cell, "slug") or row.values.get("acronym") or row.values.get("title", ""))[:255]
+        slug = slugify(self._text(cell, "slug") or row.values.get("title", ""))[:255]
         if not slug:
             raise RowError("title", "a slug cannot be made from the title")
         row.values["slug"] = slug
@@ -315,50 +352,54 @@ class SheetImporter:
             row.values["application_year"] = int(year)
 
     def read_period(self, row: ProjectRow, cell: dict) -> None:
-        text = self._text(cell, "period")
-        start_cell, end_cell = cell.get("start", ""), cell.get("end", "")
-        duration_cell = self._text(cell, "duration") or self._text(cell, "duration_months")
-        if not ({"period", "start", "end", "duration", "duration_months"} & set(cell)):
+        """Only the parts of the period whose columns the sheet has are set; the others stay as they are."""
+        columns = {"period", "start", "end", "duration", "duration_months"} & set(cell)
+        if not columns:
             return
-        start = end = None
-        duration = None
+        text = self._text(cell, "period")
+        duration_column = "duration" if "duration" in cell else "duration_months"
+        duration_cell = self._text(cell, duration_column)
+        start = end = duration = None
+        has_start = has_end = "period" in cell  # a Periodo column states the whole period, even empty
         if text:
             try:
                 period = periods.parse_period(text)
             except periods.PeriodError as error:
                 raise RowError("period", str(error)) from None
             start, end, duration = period.start, period.end, period.duration_months
-        if start_cell:
-            start = self._bound(start_cell, "start", as_end=False)
-        if end_cell:
-            end = self._bound(end_cell, "end", as_end=True)
+        if "start" in cell:
+            has_start = True
+            start = self._bound(cell["start"], "start", as_end=False) if cell["start"] else start
+        if "end" in cell:
+            has_end = True
+            end = self._bound(cell["end"], "end", as_end=True) if cell["end"] else end
         if duration_cell:
-            if duration_cell.isdigit():
+            if re.fullmatch(r"[0-9]{1,4}", duration_cell):
                 duration = int(duration_cell)
             else:
                 # "Durata: ottobre 2018 – marzo 2020" and "Durata: 26 mesi" are both seen in sheets.
-                column = "duration" if "duration" in cell else "duration_months"
                 try:
                     parsed = periods.parse_period(duration_cell)
                 except periods.PeriodError as error:
-                    raise RowError(column, str(error)) from None
+                    raise RowError(duration_column, str(error)) from None
                 duration = parsed.duration_months or duration
-                if parsed.start and not start:
-                    start, end = parsed.start, parsed.end
+                if parsed.start and not (has_start and start):
+                    start, end, has_start, has_end = parsed.start, parsed.end, True, True
                     text = text or duration_cell
+            if duration is not None and not 1 <= duration <= 1200:
+                raise RowError(duration_column, f"{duration} months is not a plausible duration")
         try:
             periods.check_order(start, end)
         except periods.PeriodError as error:
-            raise RowError("end" if end_cell else "period", str(error)) from None
+            raise RowError("end" if "end" in cell else "period", str(error)) from None
         if "period" in cell or text:
             row.values["period_text"] = text
-        row.values.update(
-            start=start.date if start else None,
-            start_precision=start.precision.value if start else "",
-            end=end.date if end else None,
-            end_precision=end.precision.value if end else "",
-            duration_months=duration,
-        )
+        if has_start:
+            row.values.update(start=start.date if start else None, start_precision=start.precision.value if start else "")
+        if has_end:
+            row.values.update(end=end.date if end else None, end_precision=end.precision.value if end else "")
+        if duration_cell or "period" in cell:
+            row.values["duration_months"] = duration
 
     def _bound(self, value, column: str, *, as_end: bool) -> periods.Bound:
         if isinstance(value, dt.date):
@@ -389,18 +430,30 @@ class SheetImporter:
             add(name, Role.PARTNER, "partners")
         for name in split_list(self._text(cell, "supporting")):
             add(name, Role.SUPPORTING, "supporting")
+        # Stored lead first, then partners, then supporting bodies: compare and write in that order.
+        order = list(Role.values)
+        row.partners.sort(key=lambda item: order.index(item[1]))
         leads = {normalise_name(name) for name, role in row.partners if role == Role.LEAD}
         if len(leads) > 1:
             raise RowError("lead_partner", f"a project has one lead partner, this row names {len(leads)}")
 
     def read_funding(self, row: ProjectRow, cell: dict) -> None:
-        row.funders = [" ".join(name.split()) for name in split_list(self._text(cell, "funders"))]
-        row.programmes = [" ".join(name.split()) for name in split_list(self._text(cell, "programmes"))]
+        row.funders = self._names(cell, "funders")
+        row.programmes = self._names(cell, "programmes")
+
+    def _names(self, cell: dict, column: str) -> list[str]:
+        names = [" ".join(name.split()) for name in split_list(self._text(cell, column))]
+        for name in names:
+            if len(name) > 255:
+                raise RowError(column, f"«{name[:40]}…» is longer than 255 characters")
+        return names
 
     def read_places(self, row: ProjectRow, cell: dict) -> None:
-        row.territories = [" ".join(name.split()) for name in split_list(self._text(cell, "territories"))]
+        row.territories = self._names(cell, "territories")
         codes, problems = [], []
         for text in split_list(self._text(cell, "municipalities")):
+            if re.fullmatch(r"[0-9]{4,5}", text):
+                text = text.zfill(6)  # a spreadsheet keeps ISTAT codes as numbers and drops their leading zeros
             try:
                 code = self.municipalities.resolve(text)
             except MunicipalityNotFound as error:
@@ -448,6 +501,9 @@ class SheetImporter:
             code = self.vocabulary.target_groups.get(fold_header(text))
             if code:
                 row.target_groups.setdefault(code, Reach.DIRECT)
+        # Only a target-groups column says which groups a project has; groups found in the
+        # Destinatari words are added to those it has.
+        row.target_groups_complete = "target_groups" in cell
 
     def read_links(self, row: ProjectRow, cell: dict) -> None:
         if "website" in cell:
@@ -455,16 +511,28 @@ class SheetImporter:
         if "sources" in cell:
             sources = []
             for text in split_list(self._text(cell, "sources")):
-                key = "url" if re.match(r"^https?://", text) else "document"
-                sources.append({"title": text, key: text})
+                if re.match(r"^https?://", text):
+                    self._check_url(text, "sources")
+                    sources.append({"title": text, "url": text})
+                else:
+                    sources.append({"title": text, "document": text})
             row.values["sources"] = sources
+
+    @staticmethod
+    def _check_url(value: str, column: str) -> None:
+        try:
+            URLValidator(schemes=["http", "https"])(value)
+        except ValidationError:
+            raise RowError(column, f"«{value[:80]}» is not a web address") from None
+        if len(value) > 200:
+            raise RowError(column, "a web address longer than 200 characters")
 
     def read_website(self, row: ProjectRow, cell: dict) -> None:
         website = self._text(cell, "website")
         if website and not re.match(r"^https?://", website):
             website = "https://" + website
-        if website and not re.fullmatch(r"https?://[^\s/$.?#].[^\s]*", website):
-            raise RowError("website", f"«{website}» is not a web address")
+        if website:
+            self._check_url(website, "website")
         row.values["website"] = website
 
     def check_duplicates(self, rows: list[ProjectRow]) -> None:
@@ -505,6 +573,7 @@ class SheetImporter:
             report.created.setdefault(kind, [])
         report.created.setdefault("territory", [])
 
+        claimed: dict[int, int] = {}  # project pk -> the row that matched it
         for row in rows:
             if row.errors:
                 row.outcome = "error"
@@ -524,12 +593,54 @@ class SheetImporter:
             for name in row.programmes:
                 if normalise_name(name) not in self.programmes:
                     self._note_new(report, row, "programme", name)
-            row.project = self.existing.get(row.key)
-            if row.project is None:
-                row.outcome = "new"
-            else:
-                row.changes = self.differences(row, row.project)
-                row.outcome = "changed" if row.changes else "unchanged"
+            try:
+                row.project = self.find_project(row)
+                if row.project is not None:
+                    if row.project.pk in claimed:
+                        raise RowError("title", f"the same project as row {claimed[row.project.pk]} («{row.project.title}»)")
+                    claimed[row.project.pk] = row.number
+                    row.changes = self.differences(row, row.project)
+                    self.check_period(row, row.project)
+            except RowError as error:
+                row.errors.append(CellError(row.number, self.column_label(error.column), error.message))
+                row.outcome = "error"
+                continue
+            row.outcome = "new" if row.project is None else "changed" if row.changes else "unchanged"
+
+    def find_project(self, row: ProjectRow) -> Project | None:
+        """The existing project the row is: by CUP, else code, else slug; keys that disagree are an error."""
+        found = []
+        for column in ("cup", "code", "slug"):
+            value = row.values.get(column)
+            if not value:
+                continue
+            matches = self.existing[column].get(value, [])
+            if len(matches) > 1:
+                raise RowError(column, f"{len(matches)} projects have {column} {value}: give the CUP to tell them apart")
+            if matches:
+                found.append((column, value, matches[0]))
+        if not found:
+            return None
+        column, value, project = found[0]
+        for other_column, other_value, other in found[1:]:
+            if other.pk != project.pk and other_column != "slug":
+                raise RowError(
+                    other_column,
+                    f"{column} {value} is «{project.title}» but {other_column} {other_value} is «{other.title}»",
+                )
+        for key in ("cup", "code"):
+            mine, theirs = row.values.get(key), getattr(project, key)
+            if mine and theirs and mine != theirs:
+                raise RowError(key, f"«{project.title}», found by {column} {value}, has {key} {theirs}, not {mine}")
+        return project
+
+    @staticmethod
+    def check_period(row: ProjectRow, project: Project) -> None:
+        """A sheet giving only the start (or only the end) must agree with the other end already stored."""
+        start = row.values.get("start", project.start) if "start" in row.values else project.start
+        end = row.values.get("end", project.end) if "end" in row.values else project.end
+        if start and end and end < start:
+            raise RowError("end" if "end" in row.values else "start", f"the period would end ({end}) before it starts ({start})")
 
     def _note_new(self, report: ImportReport, row: ProjectRow, kind: str, name: str) -> None:
         key = (kind, normalise_name(name))
@@ -551,8 +662,15 @@ class SheetImporter:
                     f"{len(extra)} municipalities are not in {', '.join(t.name for t in known)}: "
                     "name a new territory for them in the territory column",
                 )
-            new_names = [f"Comuni di {row.values.get('acronym') or row.values['title']}"[:255]]
-            row.territories.append(new_names[0])
+            name = f"Comuni di {row.values.get('acronym') or row.values['title']}"[:255]
+            row.territories.append(name)
+            if normalise_name(name) in self.territories:
+                # Made by an earlier import of the same row: it must hold the same municipalities.
+                territory = self.territories[normalise_name(name)]
+                if set(row.municipalities) != self.territory_codes[territory.pk]:
+                    raise RowError("municipalities", f"the territory «{name}» exists with other municipalities")
+                return
+            new_names = [name]
         if len(new_names) > 1 and row.municipalities:
             raise RowError("territories", f"{len(new_names)} new territories but one list of municipalities: one new territory per row")
         for name in new_names:
@@ -564,22 +682,26 @@ class SheetImporter:
                 self.new_territories[key] = codes
                 self._note_new(report, row, "territory", name)
 
-    def load_projects(self, rows: list[ProjectRow]) -> dict[tuple[str, str], Project]:
-        keys = defaultdict(set)
-        for row in rows:
-            column, value = row.key
-            keys[column].add(value)
-        found: dict[tuple[str, str], Project] = {}
-        for column, values in keys.items():
-            values = list(values)
-            for start in range(0, len(values), 500):
-                chunk = values[start:start + 500]
-                projects = (
-                    Project.objects.filter(**{f"{column}__in": chunk})
-                    .prefetch_related("participations__partner", "funders", "programmes", "territories", "theme_links", "target_group_links")
-                )
-                for project in projects:
-                    found[(column, getattr(project, column))] = project
+    def load_projects(self, rows: list[ProjectRow]) -> dict[str, dict[str, list[Project]]]:
+        """Existing projects by CUP, by code and by slug, with the links that are compared; one query per table."""
+        values = {column: {row.values[column] for row in rows if row.values.get(column)} for column in ("cup", "code", "slug")}
+        projects: dict[int, Project] = {}
+        for column, wanted in values.items():
+            wanted = list(wanted)
+            for start in range(0, len(wanted), 500):
+                for pk in Project.objects.filter(**{f"{column}__in": wanted[start:start + 500]}).values_list("pk", flat=True):
+                    projects[pk] = None
+        ids = list(projects)
+        for start in range(0, len(ids), 500):
+            for project in Project.objects.filter(pk__in=ids[start:start + 500]).prefetch_related(
+                "participations__partner", "funders", "programmes", "territories", "theme_links", "target_group_links"
+            ):
+                projects[project.pk] = project
+        found: dict[str, dict[str, list[Project]]] = {"cup": defaultdict(list), "code": defaultdict(list), "slug": defaultdict(list)}
+        for project in projects.values():
+            for column in found:
+                if getattr(project, column):
+                    found[column][getattr(project, column)].append(project)
         return found
 
     SIMPLE_FIELDS = (
@@ -606,6 +728,8 @@ class SheetImporter:
             del values["duration_months"]
         # A target group named without its reach keeps the reach it has.
         current_groups = {link.target_group: link.reach for link in project.target_group_links.all()}
+        if not row.target_groups_complete:
+            row.target_groups = {**row.target_groups, **current_groups}
         for code in row.target_groups:
             if code in current_groups and code not in row.explicit_reach:
                 row.target_groups[code] = current_groups[code]

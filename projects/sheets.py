@@ -29,6 +29,11 @@ class Sheet:
     rows: list[list]  # cells are str, or datetime.date for XLSX date cells
     encoding: str = ""
     delimiter: str = ""
+    # The spreadsheet's own number of each row (the header is 1), blank rows counted.
+    numbers: list[int] | None = None
+
+    def row_numbers(self) -> list[int]:
+        return self.numbers or list(range(2, len(self.rows) + 2))
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -75,7 +80,8 @@ def sniff_delimiter(header_line: str) -> str:
         elif not quoted and char in counts:
             counts[char] += 1
     best = max(CSV_DELIMITERS, key=lambda d: counts[d])
-    return best if counts[best] else ","
+    # A one-column sheet has no delimiter in its header: Excel in Italy would have used ';'.
+    return best if counts[best] else ";"
 
 
 def _first_line(text: str) -> str:
@@ -98,11 +104,23 @@ def read_csv(data: bytes) -> Sheet:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
     except csv.Error as error:
         raise SheetError(f"the CSV cannot be read: {error}") from None
-    rows = [row for row in rows if any(cell.strip() for cell in row)]
-    if not rows:
+    return _sheet(rows, encoding=encoding, delimiter=delimiter)
+
+
+def _sheet(rows: list[list], **details) -> Sheet:
+    """Blank rows dropped, each row keeping the number the spreadsheet shows for it."""
+    numbered = [(number, row) for number, row in enumerate(rows, start=1) if any(str(cell).strip() for cell in row)]
+    if not numbered:
         raise SheetError("the file is empty")
-    headers, body = rows[0], rows[1:]
-    return Sheet(headers=[h.strip() for h in headers], rows=body, encoding=encoding, delimiter=delimiter)
+    (_, headers), body = numbered[0], numbered[1:]
+    if not body:
+        raise SheetError("the sheet has a header row but no rows under it")
+    return Sheet(
+        headers=[str(h).strip() for h in headers],
+        rows=[row for _, row in body],
+        numbers=[number for number, _ in body],
+        **details,
+    )
 
 
 def _xlsx_cell(value):
@@ -129,10 +147,8 @@ def read_xlsx(data: bytes) -> Sheet:
         rows = [[_xlsx_cell(value) for value in row] for row in worksheet.iter_rows(values_only=True)]
     finally:
         workbook.close()
-    rows = [row for row in rows if any(str(cell).strip() for cell in row)]
-    if not rows:
+    if not any(any(str(cell).strip() for cell in row) for row in rows):
         raise SheetError("the workbook's first sheet is empty")
     width = max(len(row) for row in rows)
     rows = [row + [""] * (width - len(row)) for row in rows]
-    headers = [str(cell).strip() for cell in rows[0]]
-    return Sheet(headers=headers, rows=rows[1:], encoding="xlsx")
+    return _sheet(rows, encoding="xlsx")

@@ -312,14 +312,14 @@ def test_the_engine_resolves_every_name_of_a_sheet_in_a_fixed_number_of_queries(
 
 def test_italian_headers_are_matched_ignoring_case_and_accents(tmp_path):
     headers = ["TITOLO", "attivita", "Obiettivi Specifici", "LEADER", "Supporting bodies", "Fonte di finanziamento", "Durata"]
-    values = ["Intestazioni varie", "Fase 1) uno\nFase 2) due", "primo; secondo", "Ass. PIAM onlus", "ARGO SCS", "Fondazione CRC", "26 mesi"]
+    values = ["Intestazioni varie", "Fase 1) uno\nFase 2) due", "primo;\nsecondo", "Ass. PIAM onlus", "ARGO SCS", "Fondazione CRC", "26 mesi"]
 
     code, _, err = run(tmp_path, sheet_bytes([values], headers))
 
     assert code == 0, err
     project = Project.objects.get(title="Intestazioni varie")
     assert project.activities_list == ["Fase 1) uno", "Fase 2) due"]
-    assert project.specific_objectives_list == ["primo", "secondo"]
+    assert project.specific_objectives_list == ["primo;", "secondo"]
     assert project.duration_months == 26
     assert [(p.partner.name, p.role) for p in project.participations.all()] == [
         ("Ass. PIAM onlus", "lead"), ("ARGO SCS", "supporting")
@@ -342,3 +342,155 @@ def test_a_period_in_the_durata_column_is_read_as_the_period(tmp_path):
     assert code == 0, err
     project = Project.objects.get(title="Dalla durata")
     assert (project.start_iso, project.end_iso, project.period_text) == ("2018-10", "2020-03", "ottobre 2018 – marzo 2020")
+
+
+# --- cases found in review ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("headers", "values", "column", "message"),
+    [
+        (["Titolo", "Durata"], ["Uno", "²"], "Durata", "is not a period"),
+        (["Titolo", "Durata"], ["Uno", "5000"], "Durata", "not a plausible duration"),
+        (["Titolo", "Periodo"], ["Uno", "maggio 0000 - 2025"], "Periodo", "not a plausible year"),
+        (["Titolo", "Data inizio"], ["Uno", "05/0000"], "Data inizio", "not a plausible year"),
+        (["Titolo", "Sito"], ["Uno", "https://example.org/" + "a" * 200], "Sito", "longer than 200"),
+        (["Titolo", "Sito"], ["Uno", 'https://exa mple.org/"x'], "Sito", "not a web address"),
+        (["Titolo", "Ente finanziatore"], ["Uno", "F" * 300], "Ente finanziatore", "longer than 255"),
+    ],
+)
+def test_cells_the_database_could_not_store_are_row_errors(tmp_path, headers, values, column, message):
+    before = snapshot()
+
+    code, _, err = run(tmp_path, sheet_bytes([values], headers))
+
+    assert code == 1
+    assert f"row 2, column {column}:" in err and message in err
+    assert snapshot() == before
+
+
+def test_a_sheet_with_municipalities_and_no_territory_imports_again_unchanged(tmp_path):
+    data = sheet_bytes([["Progetto Due", "Asti"]], ["Titolo", "Comuni"])
+    assert run(tmp_path, data)[0] == 0
+
+    code, out, err = run(tmp_path, data)
+
+    assert code == 0, err
+    assert "0 new, 0 changed, 1 unchanged" in out
+
+
+def test_two_rows_that_reach_the_same_project_by_different_keys_are_an_error(tmp_path):
+    headers = ["Titolo", "CUP", "Codice"]
+    before = snapshot()
+
+    code, _, err = run(tmp_path, sheet_bytes([["INTARSI A", "I69E19001100002", ""], ["INTARSI B", "", "PROG-2832"]], headers))
+
+    assert code == 1
+    assert "row 3" in err and "the same project as row 2" in err
+    assert snapshot() == before
+
+
+def test_a_cup_and_a_code_of_two_different_projects_are_an_error(tmp_path):
+    other = Project.objects.create(title="Altro", slug="altro-con-codice", code="ARL-1")
+
+    code, _, err = run(tmp_path, sheet_bytes([["INTARSI", "I69E19001100002", other.code]], ["Titolo", "CUP", "Codice"]))
+
+    assert code == 1
+    assert "is «INTARSI" in err and "is «Altro»" in err
+
+
+def test_a_new_cup_with_an_existing_code_updates_that_project(tmp_path):
+    project = Project.objects.create(title="Con codice", slug="con-codice", code="XYZ-9")
+
+    code, out, err = run(tmp_path, sheet_bytes([["Con codice", "B12C34000000001", "XYZ-9"]], ["Titolo", "CUP", "Codice"]))
+
+    assert code == 0, err
+    assert "0 new, 1 changed" in out
+    project.refresh_from_db()
+    assert project.cup == "B12C34000000001"
+
+
+def test_only_the_duration_leaves_the_stated_period_alone(tmp_path):
+    arlekin = Project.objects.get(slug="arlekin")
+
+    code, _, err = run(tmp_path, sheet_bytes([["ARLEKIN", "arlekin", "48"]], ["Titolo", "slug", "Durata"]))
+
+    assert code == 0, err
+    changed = Project.objects.get(slug="arlekin")
+    assert changed.duration_months == 48
+    assert (changed.start, changed.end, changed.period_text) == (arlekin.start, arlekin.end, arlekin.period_text)
+
+
+def test_only_a_start_cell_leaves_the_end_alone(tmp_path):
+    ali = Project.objects.get(slug="ali")
+
+    code, _, err = run(tmp_path, sheet_bytes([["A.L.I.", "ali", "settembre 2018"]], ["Titolo", "slug", "Data inizio"]))
+
+    assert code == 0, err
+    changed = Project.objects.get(slug="ali")
+    assert (changed.start_iso, changed.end) == ("2018-09", ali.end)
+
+
+def test_destinatari_words_do_not_remove_target_groups(tmp_path):
+    ali = Project.objects.get(slug="ali")
+    groups = set(ali.target_group_links.values_list("target_group", "reach"))
+
+    code, _, err = run(tmp_path, sheet_bytes([["A.L.I.", "ali", "Richiedenti asilo"]], ["Titolo", "slug", "Destinatari"]))
+
+    assert code == 0, err
+    after = set(ali.target_group_links.values_list("target_group", "reach"))
+    assert groups < after and ("asylum_seekers", "direct") in after
+
+
+def test_partners_listed_out_of_role_order_import_again_unchanged(tmp_path):
+    data = sheet_bytes([["Progetto ordine", "Ente P1; Ente L [lead]; Ente S [supporting]; Ente P2"]], ["Titolo", "Partner"])
+    run(tmp_path, data)
+
+    code, out, _ = run(tmp_path, data)
+
+    assert code == 0
+    assert "0 new, 0 changed, 1 unchanged" in out
+
+
+def test_error_rows_are_numbered_as_the_spreadsheet_shows_them(tmp_path):
+    code, _, err = run(tmp_path, b"Titolo;Periodo\r\nA;2024\r\n;\r\nB;boh\r\n")
+
+    assert code == 1
+    assert "row 4, column Periodo" in err
+
+
+def test_a_column_named_twice_is_refused(tmp_path):
+    code, _, err = run(tmp_path, sheet_bytes([["Doppio", "Ente Uno", "Ente Due"]], ["Titolo", "Partner", "Partner"]))
+
+    assert code == 1
+    assert "Partner names a field another column names too" in err
+
+
+def test_cells_beyond_the_last_column_are_an_error(tmp_path):
+    code, _, err = run(tmp_path, b"Titolo;Partner\r\nSpostato;Ente Uno;Ente Due\r\n")
+
+    assert code == 1
+    assert "cells beyond the last column" in err
+
+
+def test_a_one_column_sheet_keeps_commas_inside_the_title(tmp_path):
+    code, _, err = run(tmp_path, "Titolo\r\nCasa, lavoro e scuola\r\n".encode())
+
+    assert code == 0, err
+    assert Project.objects.filter(title="Casa, lavoro e scuola").exists()
+
+
+def test_a_sheet_with_headers_and_no_rows_is_refused(tmp_path):
+    code, _, err = run(tmp_path, b"Titolo;Periodo\r\n")
+
+    assert code == 2
+    assert "no rows" in err
+
+
+def test_istat_codes_that_lost_their_leading_zeros_are_read(tmp_path):
+    maretto = Municipality.objects.get(name="Maretto").istat_code
+
+    code, _, err = run(tmp_path, sheet_bytes([row(Territorio="Codici numerici", Comuni=str(int(maretto)))]))
+
+    assert code == 0, err
+    assert list(Territory.objects.get(name="Codici numerici").municipalities.values_list("istat_code", flat=True)) == [maretto]

@@ -145,7 +145,7 @@ def test_the_template_imports_as_it_is(client, editor, tmp_path):
 
     call_command("import_projects", str(path), "--dry-run", stdout=out)
 
-    assert "0 rows with errors" in out.getvalue()
+    assert "0 new, 0 changed, 1 unchanged, 0 rows with errors" in out.getvalue()
 
 
 def test_admin_export_escapes_formulae_and_reimports(client, editor):
@@ -158,3 +158,46 @@ def test_admin_export_escapes_formulae_and_reimports(client, editor):
     assert response.status_code == 200
     text = response.content.decode()
     assert "'=1+1" in text and "'@SUM(A1)" in text
+
+
+def preview_fields(response) -> dict:
+    return dict(re.findall(r'name="(import_file_name|original_file_name|format|resource)" value="([^"]*)"', response.content.decode()))
+
+
+def test_confirming_twice_answers_400_and_imports_once(client, editor):
+    client.force_login(editor)
+    fields = preview_fields(upload(client, sheet([["Una volta sola", "", "2024", ""]])))
+
+    assert client.post(CONFIRM_URL, fields).status_code == 302
+    second = client.post(CONFIRM_URL, fields)
+
+    assert second.status_code == 400
+    assert Project.objects.filter(title="Una volta sola").count() == 1
+
+
+def test_a_tampered_confirmation_answers_400(client, editor):
+    client.force_login(editor)
+    fields = preview_fields(upload(client, sheet([["Manomesso", "", "2024", ""]])))
+
+    response = client.post(CONFIRM_URL, {**fields, "format": "9"})
+
+    assert response.status_code == 400
+    assert not Project.objects.filter(title="Manomesso").exists()
+
+
+def test_a_sheet_that_stops_passing_between_preview_and_confirm_writes_nothing(client, editor, tmp_path):
+    from django.core.management import call_command
+
+    client.force_login(editor)
+    headers = ("Titolo", "Territorio", "Comuni")
+    fields = preview_fields(upload(client, sheet([["Prima versione", "Area Z", "Asti"]], headers)))
+    # Meanwhile another import creates «Area Z» with other municipalities.
+    path = tmp_path / "altra.csv"
+    path.write_bytes(sheet([["Altro progetto", "Area Z", "Alba"]], headers).getvalue())
+    call_command("import_projects", str(path), stdout=io.StringIO())
+
+    response = client.post(CONFIRM_URL, fields)
+
+    assert response.status_code == 400
+    assert "Area Z" in response.content.decode()
+    assert not Project.objects.filter(title="Prima versione").exists()

@@ -1,9 +1,8 @@
 from django.conf import settings
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
+
+from registry.pagination import paginate
 
 from .filters import PartnerFilter, with_project_counts
 from .models import Partner, Role
@@ -14,23 +13,10 @@ def partner_list(request):
     partner_filter = PartnerFilter(request.GET or None, queryset=with_project_counts(Partner.objects.all()))
     invalid = partner_filter.is_bound and not partner_filter.form.is_valid()
     partners = partner_filter.qs.filter(project_count__gt=0).order_by("name") if not invalid else Partner.objects.none()
-    paginator = Paginator(partners, settings.PROJECTS_PER_PAGE * 2)
-    page_number = request.GET.get("page", "1")
-    try:
-        page = paginator.page(page_number)
-    except PageNotAnInteger:
-        return HttpResponseBadRequest(_("The page number must be a whole number."))
-    except EmptyPage:
-        raise Http404(_("There is no page %(page)s of these results.") % {"page": page_number})
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {
-        "filter": partner_filter,
-        "page_obj": page,
-        "partners": page.object_list,
-        "result_count": paginator.count,
-        "query_without_page": query.urlencode(),
-    }
+    page_context, error = paginate(request, partners, settings.PROJECTS_PER_PAGE * 2)
+    if error:
+        return error
+    context = {**page_context, "filter": partner_filter, "partners": page_context["page_obj"].object_list}
     return render(request, "partners/partner_filter.html", context, status=400 if invalid else 200)
 
 

@@ -194,7 +194,6 @@ class ImportReport:
     rows: list[ProjectRow]
     unknown_columns: list[str]
     file_errors: list[str] = field(default_factory=list)
-    written: bool = False
     created: dict[str, list[str]] = field(default_factory=dict)  # kind -> names of new records
 
     @property
@@ -844,7 +843,6 @@ class SheetImporter:
         }
         for link, rows_of_link in link_rows.items():
             insert_rows(replaced[link], columns[link], rows_of_link)
-        report.written = True
 
     @staticmethod
     def _free_slugs(model, texts: list[str]) -> list[str]:

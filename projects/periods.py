@@ -170,10 +170,6 @@ def parse_bound(text: str, *, as_end: bool = False) -> Bound:
     return _bound_from_match(match, as_end=as_end)
 
 
-def bound_from_date(value: dt.date, *, precision: Precision = Precision.DAY) -> Bound:
-    return Bound(value, precision)
-
-
 def parse_period(text: str) -> Period:
     """Read a period as people write it; raise PeriodError when it cannot be read."""
     cleaned = _normalise(text)

@@ -1,11 +1,11 @@
 from django.conf import settings
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.http import Http404, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
+from django.http import HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from . import exports
+from registry.pagination import paginate
+
 from .filters import ProjectFilter
 from .models import Municipality, Project
 
@@ -41,24 +41,14 @@ def project_list(request):
     project_filter = filtered_projects(request)
     invalid = project_filter.is_bound and not project_filter.form.is_valid()
     projects = project_filter.qs if not invalid else Project.objects.none()
-    paginator = Paginator(projects, settings.PROJECTS_PER_PAGE)
-    page_number = request.GET.get("page", "1")
-    try:
-        page = paginator.page(page_number)
-    except PageNotAnInteger:
-        return HttpResponseBadRequest(_("The page number must be a whole number."))
-    except EmptyPage:
-        raise Http404(_("There is no page %(page)s of these results.") % {"page": page_number})
-    query = request.GET.copy()
-    query.pop("page", None)
+    page_context, error = paginate(request, projects, settings.PROJECTS_PER_PAGE)
+    if error:
+        return error
     context = {
+        **page_context,
         "filter": project_filter,
-        "page_obj": page,
-        "projects": page.object_list,
-        "result_count": paginator.count,
+        "projects": page_context["page_obj"].object_list,
         "active_filters": active_filters(project_filter),
-        "query_without_page": query.urlencode(),
-        "query_string": request.GET.urlencode(),
         "municipality_options": Municipality.objects.filter(territories__projects__is_published=True)
         .distinct()
         .order_by("name")

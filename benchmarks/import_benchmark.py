@@ -8,7 +8,11 @@ process on a freshly migrated database with the municipalities loaded:
 - `import_projects` on the sheet (every column: partners and roles, funders, programmes,
   territories and municipalities, themes, periods);
 - the baseline: the same rows through `import_export.resources.ModelResource` for Project with
-  default settings, given only the columns it can take (plain model fields).
+  default settings, given only the columns it can take (plain model fields);
+- `import_projects` on the same sheet a second time, over the projects the first import wrote:
+  every row is matched to a stored project (by its title) and compared, and nothing is written.
+With `--against DIR` (a checkout of another revision, e.g. `git worktree add /tmp/before HEAD~1`),
+that checkout's own importer is run on the same sheet in the same run, to compare two versions.
 Prints rows/s and peak memory (max RSS) of each, and the ratio. The database named in
 DATABASE_URL is dropped and created again for each run: do not point it at real data.
 """
@@ -32,17 +36,59 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "registry.settings")
 
-MONTHS = ["gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre",
-          "ottobre", "novembre", "dicembre"]
-THEMES = ["Abitare", "Lavoro e formazione", "Salute e benessere psicologico", "Mediazione", "Scuola e famiglie",
-          "Reti e governance", "Sensibilizzazione e partecipazione"]
-FUNDERS = ["Fondazione CRC", "Fondazione Compagnia di San Paolo", "Commissione europea", "Ministero dell'Interno",
-           "Fondazione Cariplo", "Regione Piemonte", "Regione Emilia-Romagna", "Fondazione CRT"]
-PROGRAMMES = ["Fondo Asilo, Migrazione e Integrazione 2021-2027", "bando Territori Inclusivi", "Erasmus+",
-              "PR FESR 2021-2027", "PR FSE+ 2021-2027"]
+MONTHS = [
+    "gennaio",
+    "febbraio",
+    "marzo",
+    "aprile",
+    "maggio",
+    "giugno",
+    "luglio",
+    "agosto",
+    "settembre",
+    "ottobre",
+    "novembre",
+    "dicembre",
+]
+THEMES = [
+    "Abitare",
+    "Lavoro e formazione",
+    "Salute e benessere psicologico",
+    "Mediazione",
+    "Scuola e famiglie",
+    "Reti e governance",
+    "Sensibilizzazione e partecipazione",
+]
+FUNDERS = [
+    "Fondazione CRC",
+    "Fondazione Compagnia di San Paolo",
+    "Commissione europea",
+    "Ministero dell'Interno",
+    "Fondazione Cariplo",
+    "Regione Piemonte",
+    "Regione Emilia-Romagna",
+    "Fondazione CRT",
+]
+PROGRAMMES = [
+    "Fondo Asilo, Migrazione e Integrazione 2021-2027",
+    "bando Territori Inclusivi",
+    "Erasmus+",
+    "PR FESR 2021-2027",
+    "PR FSE+ 2021-2027",
+]
 KINDS = ["Cooperativa sociale", "Associazione", "Comune di", "Fondazione", "Consorzio", "APS", "ODV"]
-BASELINE_COLUMNS = ["title", "acronym", "code", "cup", "summary", "general_objective", "period_text", "duration_months",
-                    "website", "people_reached"]
+BASELINE_COLUMNS = [
+    "title",
+    "acronym",
+    "code",
+    "cup",
+    "summary",
+    "general_objective",
+    "period_text",
+    "duration_months",
+    "website",
+    "people_reached",
+]
 
 
 def django_setup():
@@ -57,7 +103,9 @@ def italian_period(rng: random.Random) -> str:
     if shape == 0:
         return f"{year} - {year + rng.randint(1, 3)}"
     if shape == 1:
-        return f"{rng.choice(MONTHS).capitalize()} {year} - {rng.choice(MONTHS).capitalize()} {year + rng.randint(1, 3)}"
+        return (
+            f"{rng.choice(MONTHS).capitalize()} {year} - {rng.choice(MONTHS).capitalize()} {year + rng.randint(1, 3)}"
+        )
     if shape == 2:
         return f"{rng.choice(MONTHS)} {year} – {rng.choice(MONTHS)} {year + rng.randint(1, 2)}"
     if shape == 3:
@@ -78,30 +126,49 @@ def generate_sheet(rows: int, path: Path, seed: int = 2026) -> None:
     partners = [f"{rng.choice(KINDS)} {rng.choice(names).split(' (')[0]} {n}" for n in range(400)]
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["Titolo", "Acronimo", "Codice", "CUP", "Sintesi", "Obiettivo generale", "Capofila", "Partner",
-                     "Enti sostenitori", "Ente finanziatore", "Programma", "Periodo", "Territorio", "Comuni",
-                     "Temi", "Sito"])
+    writer.writerow(
+        [
+            "Titolo",
+            "Acronimo",
+            "Codice",
+            "CUP",
+            "Sintesi",
+            "Obiettivo generale",
+            "Capofila",
+            "Partner",
+            "Enti sostenitori",
+            "Ente finanziatore",
+            "Programma",
+            "Periodo",
+            "Territorio",
+            "Comuni",
+            "Temi",
+            "Sito",
+        ]
+    )
     for number in range(rows):
         chosen = rng.sample(partners, rng.randint(2, 8))
         places = rng.sample(names, rng.randint(1, 6))
-        writer.writerow([
-            f"Progetto di inclusione {number} – {places[0]}",
-            f"PRJ{number}",
-            f"PROG-{100000 + number}",
-            f"I{rng.randint(10, 99)}E{rng.randint(10, 99)}{number:09d}",
-            "Accoglienza, orientamento al lavoro e all'abitare per persone con background migratorio.",
-            "Rafforzare la rete territoriale dei servizi per l'integrazione.",
-            chosen[0],
-            "\n".join(chosen[1:-1]),
-            chosen[-1],
-            "; ".join(rng.sample(FUNDERS, rng.randint(1, 2))),
-            rng.choice(PROGRAMMES),
-            italian_period(rng),
-            f"Territorio del progetto {number}",
-            "; ".join(places),
-            "; ".join(rng.sample(THEMES, rng.randint(1, 3))),
-            f"https://progetto{number}.example.org/",
-        ])
+        writer.writerow(
+            [
+                f"Progetto di inclusione {number} – {places[0]}",
+                f"PRJ{number}",
+                f"PROG-{100000 + number}",
+                f"I{rng.randint(10, 99)}E{rng.randint(10, 99)}{number:09d}",
+                "Accoglienza, orientamento al lavoro e all'abitare per persone con background migratorio.",
+                "Rafforzare la rete territoriale dei servizi per l'integrazione.",
+                chosen[0],
+                "\n".join(chosen[1:-1]),
+                chosen[-1],
+                "; ".join(rng.sample(FUNDERS, rng.randint(1, 2))),
+                rng.choice(PROGRAMMES),
+                italian_period(rng),
+                f"Territorio del progetto {number}",
+                "; ".join(places),
+                "; ".join(rng.sample(THEMES, rng.randint(1, 3))),
+                f"https://progetto{number}.example.org/",
+            ]
+        )
     path.write_bytes(buffer.getvalue().encode("cp1252", errors="replace"))
 
 
@@ -140,9 +207,8 @@ def run_baseline(path: Path) -> dict:
     import tablib
     from import_export import resources
 
-    from projects.importing import map_headers
+    from projects.importing import map_headers, read_sheet
     from projects.models import Project
-    from projects.sheets import read_sheet
 
     class PlainProjectResource(resources.ModelResource):
         class Meta:
@@ -150,8 +216,16 @@ def run_baseline(path: Path) -> dict:
 
     sheet = read_sheet(path.read_bytes())
     columns, _ = map_headers(sheet.headers)
-    wanted = {"title": "title", "acronym": "acronym", "code": "code", "cup": "cup", "summary": "summary",
-              "general_objective": "general_objective", "period": "period_text", "website": "website"}
+    wanted = {
+        "title": "title",
+        "acronym": "acronym",
+        "code": "code",
+        "cup": "cup",
+        "summary": "summary",
+        "general_objective": "general_objective",
+        "period": "period_text",
+        "website": "website",
+    }
     positions = [(position, wanted[name]) for position, name in columns.items() if name in wanted]
     dataset = tablib.Dataset(headers=[field for _, field in positions])
     for row in sheet.rows:
@@ -166,9 +240,15 @@ def run_baseline(path: Path) -> dict:
     return {"seconds": seconds, "projects": Project.objects.count(), "participations": 0}
 
 
+def run_registry_again(path: Path) -> dict:
+    run_registry(path)
+    return run_registry(path)
+
+
 def child(kind: str, path: Path) -> None:
     reset_database()
-    outcome = run_registry(path) if kind == "registry" else run_baseline(path)
+    runs = {"registry": run_registry, "registry-again": run_registry_again, "baseline": run_baseline}
+    outcome = runs[kind](path)
     outcome["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(outcome))
 
@@ -176,7 +256,8 @@ def child(kind: str, path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000)
-    parser.add_argument("--child", choices=["registry", "baseline"], help=argparse.SUPPRESS)
+    parser.add_argument("--against", type=Path, help="a checkout of another revision to run on the same sheet")
+    parser.add_argument("--child", choices=["registry", "registry-again", "baseline"], help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -194,21 +275,36 @@ def main() -> None:
         reset_database()
         generate_sheet(args.rows, path)
         print(f"sheet: {args.rows} rows, {path.stat().st_size / 1e6:.1f} MB, ';'-separated Windows-1252 CSV")
+        runs = [
+            ("baseline", "ModelResource (defaults)", ROOT),
+            ("registry", "import_projects", ROOT),
+            ("registry-again", "import_projects, again", ROOT),
+        ]
+        if args.against:
+            runs += [("registry", f"import_projects ({args.against.name})", args.against.resolve())]
         results = {}
-        for kind in ("baseline", "registry"):
-            completed = subprocess.run([sys.executable, __file__, "--child", kind, "--file", str(path)],
-                                       capture_output=True, text=True)
+        for kind, label, checkout in runs:
+            script = checkout / "benchmarks" / "import_benchmark.py"
+            completed = subprocess.run(
+                [sys.executable, str(script), "--child", kind, "--file", str(path)],
+                capture_output=True,
+                text=True,
+                cwd=checkout,
+            )
             if completed.returncode:
-                raise SystemExit(f"the {kind} run failed:\n{completed.stdout[-3000:]}{completed.stderr[-3000:]}")
-            results[kind] = json.loads(completed.stdout.strip().splitlines()[-1])
-    print(f"{'':28}{'rows/s':>10}{'seconds':>10}{'peak MB':>10}{'projects':>10}{'links':>10}")
-    for kind, label in (("baseline", "ModelResource (defaults)"), ("registry", "import_projects")):
-        r = results[kind]
-        print(f"{label:28}{args.rows / r['seconds']:>10.0f}{r['seconds']:>10.2f}{r['max_rss_mb']:>10.0f}"
-              f"{r['projects']:>10}{r['participations']:>10}")
-    ratio = results["baseline"]["seconds"] / results["registry"]["seconds"]
-    print(f"import_projects is {ratio:.1f}x the baseline's rows/s "
-          f"(the baseline writes only plain fields; import_projects writes every link too)")
+                raise SystemExit(f"the {label} run failed:\n{completed.stdout[-3000:]}{completed.stderr[-3000:]}")
+            results[label] = json.loads(completed.stdout.strip().splitlines()[-1])
+    print(f"{'':36}{'rows/s':>10}{'seconds':>10}{'peak MB':>10}{'projects':>10}{'links':>10}")
+    for label, r in results.items():
+        print(
+            f"{label:36}{args.rows / r['seconds']:>10.0f}{r['seconds']:>10.2f}{r['max_rss_mb']:>10.0f}"
+            f"{r['projects']:>10}{r['participations']:>10}"
+        )
+    ratio = results["ModelResource (defaults)"]["seconds"] / results["import_projects"]["seconds"]
+    print(
+        f"import_projects is {ratio:.1f}x the baseline's rows/s "
+        f"(the baseline writes only plain fields; import_projects writes every link too)"
+    )
 
 
 if __name__ == "__main__":

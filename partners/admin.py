@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import LeadPartner, Partner, Role
+from registry.enums import Role
+
+from .models import LeadPartner, Partner
 
 
 class RoleFilter(admin.SimpleListFilter):
@@ -48,11 +50,9 @@ class LeadPartnerAdmin(PartnerAdmin):
     list_filter = ["kind", "country"]
 
     def get_queryset(self, request):
-        return (
-            LeadPartner.objects.annotate(
-                _project_count=Count("participations__project", distinct=True),
-                _led=Count("participations", filter=Q(participations__role=Role.LEAD), distinct=True),
-            )
+        return LeadPartner.objects.annotate(
+            _project_count=Count("participations__project", distinct=True),
+            _led=Count("participations", filter=Q(participations__role=Role.LEAD), distinct=True),
         )
 
     @admin.display(description=_("projects led"), ordering="_led")

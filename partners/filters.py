@@ -2,13 +2,17 @@ import django_filters
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import Partner, PartnerKind, Role
+from registry.enums import PartnerKind, Role
+
+from .models import Partner
 
 
 class PartnerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_text", max_length=200)
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=PartnerKind.choices)
-    role = django_filters.ChoiceFilter(label=_("Role in at least one project"), choices=Role.choices, method="filter_role")
+    role = django_filters.ChoiceFilter(
+        label=_("Role in at least one project"), choices=Role.choices, method="filter_role"
+    )
 
     class Meta:
         model = Partner

@@ -3,27 +3,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .fields import WebsiteField
-from .validators import validate_sources
-
-
-class PartnerKind(models.TextChoices):
-    PUBLIC_BODY = "public_body", _("Public body")
-    THIRD_SECTOR = "third_sector", _("Third-sector organisation")
-    COMPANY = "company", _("Company")
-    FOUNDATION = "foundation", _("Foundation")
-    UNIVERSITY = "university", _("University or research centre")
-    EU_INTERNATIONAL = "eu_international", _("EU or international body")
-    NETWORK = "network", _("Network or association of organisations")
-    OTHER = "other", _("Other")
-
-
-class Role(models.TextChoices):
-    """The part an organisation plays in one project; it lives on the link, not on the organisation."""
-
-    LEAD = "lead", _("Lead partner")
-    PARTNER = "partner", _("Partner")
-    SUPPORTING = "supporting", _("Supporting body")
+from registry.enums import PartnerKind, Role
+from registry.fields import WebsiteField, validate_sources
 
 
 class PartnerQuerySet(models.QuerySet):
@@ -60,7 +41,10 @@ class Partner(models.Model):
         help_text=_("ISO 3166 alpha-2 code (IT, FR…), when the source says it."),
     )
     city = models.CharField(
-        _("city or province"), max_length=120, blank=True, help_text=_("Where the source places it: a province code (BS) or a city (Reggio Emilia).")
+        _("city or province"),
+        max_length=120,
+        blank=True,
+        help_text=_("Where the source places it: a province code (BS) or a city (Reggio Emilia)."),
     )
     website = WebsiteField(_("website"), blank=True)
     tax_code = models.CharField(_("tax code"), max_length=16, blank=True)

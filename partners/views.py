@@ -2,17 +2,20 @@ from django.conf import settings
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
+from registry.enums import Role
 from registry.pagination import paginate
 
 from .filters import PartnerFilter, with_project_counts
-from .models import Partner, Role
+from .models import Partner
 
 
 @require_safe
 def partner_list(request):
     partner_filter = PartnerFilter(request.GET or None, queryset=with_project_counts(Partner.objects.all()))
     invalid = partner_filter.is_bound and not partner_filter.form.is_valid()
-    partners = partner_filter.qs.filter(project_count__gt=0).order_by("name") if not invalid else Partner.objects.none()
+    partners = (
+        partner_filter.qs.filter(project_count__gt=0).order_by("name") if not invalid else Partner.objects.none()
+    )
     page_context, error = paginate(request, partners, settings.PROJECTS_PER_PAGE * 2)
     if error:
         return error

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.forms.models import BaseInlineFormSet
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -9,13 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportMixin
 
-from .importing import template_sheet
-from .resources import ProjectResource, ProjectSheetCSV, ProjectSheetXLSX
-from .sheets import SheetError
+from registry.enums import Role, Status, Theme
 
-from partners.models import Role
-
+from .exports import template_sheet
 from .forms import ProjectAdminForm
+from .importing import SheetError
 from .models import (
     Funder,
     Municipality,
@@ -24,21 +22,24 @@ from .models import (
     Project,
     ProjectTargetGroup,
     ProjectTheme,
-    Status,
     Territory,
-    Theme,
 )
+from .resources import ProjectResource, ProjectSheetCSV, ProjectSheetXLSX
+from .services import projects_publish
 
 
 class ParticipationFormSet(BaseInlineFormSet):
     def clean(self):
         super().clean()
         leads = [
-            form for form in self.forms
+            form
+            for form in self.forms
             if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("role") == Role.LEAD
         ]
         if len(leads) > 1:
-            raise ValidationError(_("A project has at most one lead partner; this one has %(count)d.") % {"count": len(leads)})
+            raise ValidationError(
+                _("A project has at most one lead partner; this one has %(count)d.") % {"count": len(leads)}
+            )
 
 
 class ParticipationInline(admin.TabularInline):
@@ -104,15 +105,30 @@ class ProjectAdmin(ImportExportMixin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["title", "acronym", "slug", "is_published"]}),
         (_("Identifiers"), {"fields": ["code", "cup", "application_year"]}),
-        (_("Period"), {
-            "fields": ["period_text", ("start", "start_precision"), ("end", "end_precision"), "duration_months"],
-            "description": _(
-                "Type the period as the source writes it («Maggio 2024 – Dicembre 2025», «36 mesi (2025 – 2028)»): "
-                "the start, the end and their precision are filled in from it. Or set them by hand: the first "
-                "day of the start, the last day of the end, and how much of each the source gives."
-            ),
-        }),
-        (_("Content"), {"fields": ["summary", "general_objective", "specific_objectives", "activities", "beneficiaries", "people_reached"]}),
+        (
+            _("Period"),
+            {
+                "fields": ["period_text", ("start", "start_precision"), ("end", "end_precision"), "duration_months"],
+                "description": _(
+                    "Type the period as the source writes it («Maggio 2024 – Dicembre 2025», «36 mesi (2025 – 2028)»):"
+                    " the start, the end and their precision are filled in from it. Or set them by hand: the first"
+                    " day of the start, the last day of the end, and how much of each the source gives."
+                ),
+            },
+        ),
+        (
+            _("Content"),
+            {
+                "fields": [
+                    "summary",
+                    "general_objective",
+                    "specific_objectives",
+                    "activities",
+                    "beneficiaries",
+                    "people_reached",
+                ]
+            },
+        ),
         (_("Funding"), {"fields": ["funders", "programmes"]}),
         (_("Where"), {"fields": ["territories", "countries"]}),
         (_("Links and provenance"), {"fields": ["website", "sources", "related"]}),
@@ -132,8 +148,6 @@ class ProjectAdmin(ImportExportMixin, admin.ModelAdmin):
     def import_template_view(self, request):
         """The headers editors may use and one filled row, as Excel in Italy saves a CSV."""
         if not self.has_import_permission(request):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         response = HttpResponse(template_sheet(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="modello-schede-progetto.csv"'
@@ -146,7 +160,8 @@ class ProjectAdmin(ImportExportMixin, admin.ModelAdmin):
         form = context.get("form")
         result = context.get("result")
         if request.method == "POST" and (
-            (form is not None and form.errors) or (result is not None and (result.has_errors() or result.has_validation_errors()))
+            (form is not None and form.errors)
+            or (result is not None and (result.has_errors() or result.has_validation_errors()))
         ):
             response.status_code = 400
         return response
@@ -158,8 +173,10 @@ class ProjectAdmin(ImportExportMixin, admin.ModelAdmin):
         except (SheetError, OSError, IndexError, ValueError) as error:
             # The stored upload is gone (confirmed twice), or the form was tampered with.
             self.message_user(
-                request, _("The import could not be completed: %(error)s. Nothing was imported; upload the file again.")
-                % {"error": error}, messages.ERROR,
+                request,
+                _("The import could not be completed: %(error)s. Nothing was imported; upload the file again.")
+                % {"error": error},
+                messages.ERROR,
             )
             return self._import_page(request, status=400)
 
@@ -169,23 +186,31 @@ class ProjectAdmin(ImportExportMixin, admin.ModelAdmin):
         return TemplateResponse(request, [self.import_template_name], context, status=status)
 
     def _empty_import_form(self, request):
-        return self.get_import_form_class(request)(self.get_import_formats(), self.get_import_resource_classes(request))
+        return self.get_import_form_class(request)(
+            self.get_import_formats(), self.get_import_resource_classes(request)
+        )
 
     def process_result(self, result, request):
         if result.has_errors() or result.has_validation_errors():
             # Something changed between the preview and the confirmation: show why, write nothing.
             context = {**self.admin_site.each_context(request), **self.get_import_context_data()}
-            context.update({
-                "title": _("Import"), "opts": self.model._meta, "result": result,
-                "form": self._empty_import_form(request),
-            })
+            context.update(
+                {
+                    "title": _("Import"),
+                    "opts": self.model._meta,
+                    "result": result,
+                    "form": self._empty_import_form(request),
+                }
+            )
             self.message_user(request, _("The file no longer imports cleanly: nothing was imported."), messages.ERROR)
             return TemplateResponse(request, [self.import_template_name], context, status=400)
         return super().process_result(result, request)
 
     def add_data_read_fail_error_to_form(self, form, error):
         if isinstance(error, SheetError):
-            form.add_error("import_file", _("The file cannot be read: %(error)s. Nothing was imported.") % {"error": error})
+            form.add_error(
+                "import_file", _("The file cannot be read: %(error)s. Nothing was imported.") % {"error": error}
+            )
         else:
             super().add_data_read_fail_error_to_form(form, error)
 
@@ -199,13 +224,17 @@ class ProjectAdmin(ImportExportMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Publish the selected projects"), permissions=["change"])
     def publish(self, request, queryset):
-        count = queryset.filter(is_published=False).update(is_published=True)
-        self.message_user(request, ngettext("%d project published.", "%d projects published.", count) % count, messages.SUCCESS)
+        count = projects_publish(projects=queryset, published=True)
+        self.message_user(
+            request, ngettext("%d project published.", "%d projects published.", count) % count, messages.SUCCESS
+        )
 
     @admin.action(description=_("Withdraw the selected projects from the public site"), permissions=["change"])
     def unpublish(self, request, queryset):
-        count = queryset.filter(is_published=True).update(is_published=False)
-        self.message_user(request, ngettext("%d project withdrawn.", "%d projects withdrawn.", count) % count, messages.SUCCESS)
+        count = projects_publish(projects=queryset, published=False)
+        self.message_user(
+            request, ngettext("%d project withdrawn.", "%d projects withdrawn.", count) % count, messages.SUCCESS
+        )
 
 
 @admin.register(Funder)

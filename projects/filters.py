@@ -2,14 +2,15 @@
 
 import django_filters
 from django import forms
-from django.db.models import F
-from django_filters.constants import EMPTY_VALUES
 from django.core.validators import RegexValidator
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 
-from partners.models import LeadPartner, Partner, Role
+from partners.models import LeadPartner, Partner
+from registry.enums import Role, Status, TargetGroup, Theme
 
-from .models import Funder, Municipality, Programme, Project, Status, TargetGroup, Theme
+from .models import Funder, Municipality, Programme, Project
 
 
 def regions() -> list[tuple[str, str]]:
@@ -19,6 +20,14 @@ def regions() -> list[tuple[str, str]]:
 def provinces() -> list[tuple[str, str]]:
     rows = Municipality.objects.order_by("province_code").values_list("province_code", "province_name").distinct()
     return [(code, f"{code} – {name}") for code, name in rows]
+
+
+def published_funders(request=None):
+    return Funder.objects.with_published_projects()
+
+
+def published_programmes(request=None):
+    return Programme.objects.with_published_projects()
 
 
 class NullsLastOrderingFilter(django_filters.OrderingFilter):
@@ -41,17 +50,34 @@ class YearFilter(django_filters.NumberFilter):
 
 class ProjectFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_text", max_length=200)
+    # Callables, read on each request: a programme's place in the tree is walked when the list is made.
     funder = django_filters.ModelChoiceFilter(
-        label=_("Funder"), queryset=Funder.objects.with_published_projects(), to_field_name="slug", empty_label=_("All"), method="filter_funder"
+        label=_("Funder"),
+        queryset=published_funders,
+        to_field_name="slug",
+        empty_label=_("All"),
+        method="filter_funder",
     )
     programme = django_filters.ModelChoiceFilter(
-        label=_("Programme or call"), queryset=Programme.objects.with_published_projects(), to_field_name="slug", empty_label=_("All"), method="filter_programme"
+        label=_("Programme or call"),
+        queryset=published_programmes,
+        to_field_name="slug",
+        empty_label=_("All"),
+        method="filter_programme",
     )
     partner = django_filters.ModelChoiceFilter(
-        label=_("Organisation (any role)"), queryset=Partner.objects.in_published_projects(), to_field_name="slug", empty_label=_("All"), method="filter_partner"
+        label=_("Organisation (any role)"),
+        queryset=Partner.objects.in_published_projects(),
+        to_field_name="slug",
+        empty_label=_("All"),
+        method="filter_partner",
     )
     lead_partner = django_filters.ModelChoiceFilter(
-        label=_("Lead partner"), queryset=LeadPartner.objects.in_published_projects(role=Role.LEAD), to_field_name="slug", empty_label=_("All"), method="filter_lead_partner"
+        label=_("Lead partner"),
+        queryset=LeadPartner.objects.in_published_projects(role=Role.LEAD),
+        to_field_name="slug",
+        empty_label=_("All"),
+        method="filter_lead_partner",
     )
     region = django_filters.ChoiceFilter(label=_("Region"), choices=regions, method="filter_place")
     province = django_filters.ChoiceFilter(label=_("Province"), choices=provinces, method="filter_place")
@@ -65,9 +91,14 @@ class ProjectFilter(django_filters.FilterSet):
         method="filter_country",
         validators=[RegexValidator(r"^[A-Za-z]{2}$", _("Use a two-letter ISO 3166 code, such as IT or FR."))],
     )
-    theme = django_filters.ChoiceFilter(label=_("Theme"), choices=Theme.choices, field_name="theme_links__theme", distinct=True)
+    theme = django_filters.ChoiceFilter(
+        label=_("Theme"), choices=Theme.choices, field_name="theme_links__theme", distinct=True
+    )
     target_group = django_filters.ChoiceFilter(
-        label=_("Target group"), choices=TargetGroup.choices, field_name="target_group_links__target_group", distinct=True
+        label=_("Target group"),
+        choices=TargetGroup.choices,
+        field_name="target_group_links__target_group",
+        distinct=True,
     )
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Status.choices, method="filter_status")
     year = YearFilter(label=_("Active in year"), method="filter_year", min_value=1900, max_value=2200)

@@ -3,31 +3,64 @@ from django.utils.translation import gettext as _
 
 from . import periods
 from .models import Project
+from .services import ProjectKeys, ProjectMatchError, project_match
 
 
 class ProjectAdminForm(forms.ModelForm):
-    """Editors type the period as the source writes it; the dates and their precision follow from it."""
+    """Editors type the period as the source writes it; the dates and their precision follow from it.
+
+    A project that the seed and sheet imports would take for one already in the registry (same CUP,
+    code or title) is refused here too, so that editors and imports never make two of one project.
+    """
 
     class Meta:
         model = Project
-        fields = "__all__"
+        fields = "__all__"  # noqa: DJ007  (the admin's fieldsets choose the fields shown)
 
     def clean(self):
         data = super().clean()
+        self._read_period(data)
+        self._refuse_duplicate(data)
+        return data
+
+    def _read_period(self, data: dict) -> None:
         text = (data.get("period_text") or "").strip()
-        date_fields = {"start", "start_precision", "end", "end_precision"}
-        dates_typed = bool(date_fields & set(self.changed_data))
+        dates_typed = bool({"start", "start_precision", "end", "end_precision"} & set(self.changed_data))
         if not text or dates_typed or (self.instance.pk and "period_text" not in self.changed_data):
-            return data
+            return
         try:
             period = periods.parse_period(text)
         except periods.PeriodError as error:
             self.add_error("period_text", _("The period cannot be read: %(error)s") % {"error": error})
-            return data
-        data["start"] = period.start.date if period.start else None
-        data["start_precision"] = period.start.precision.value if period.start else ""
-        data["end"] = period.end.date if period.end else None
-        data["end_precision"] = period.end.precision.value if period.end else ""
+            return
+        data.update(periods.period_fields(period))
         if period.duration_months and not data.get("duration_months"):
             data["duration_months"] = period.duration_months
-        return data
+
+    def _refuse_duplicate(self, data: dict) -> None:
+        identity = {"title", "acronym", "cup", "code"}
+        if self.instance.pk and not identity & set(self.changed_data):
+            return
+        keys = ProjectKeys(
+            cup=(data.get("cup") or "").replace(" ", "").upper(),
+            code=data.get("code") or "",
+            title=data.get("title") or "",
+            acronym=data.get("acronym") or "",
+        )
+        try:
+            match = project_match(keys=keys, exclude_pk=self.instance.pk)
+        except ProjectMatchError as error:
+            if error.field == "title":
+                return  # several projects already share this title: a CUP or a code will tell this one apart
+            self.add_error(error.field if error.field in self.fields else None, str(error))
+            return
+        if match.project is not None:
+            field = match.matched_by if match.matched_by in self.fields else "title"
+            self.add_error(
+                field,
+                _(
+                    "«%(title)s» is already in the registry with the same %(key)s: edit it instead, or give a CUP "
+                    "or a code that tells the two apart."
+                )
+                % {"title": match.project.title, "key": Project._meta.get_field(match.matched_by).verbose_name},
+            )

@@ -6,6 +6,10 @@ first day it can mean and an end as the last, so that "active in 2019" is a plai
 while the precision says how much of that date the source actually gave. No day or month is
 ever invented: rendering and export go through the precision.
 
+A bound is stored as two fields, a date and its precision (`start`, `start_precision`); the
+functions at the end of this module are the one place that turns a period into those fields and
+back, for the seed, the import, the admin and the model alike.
+
 Pure Python on purpose (no Django): fixtures, imports and admin forms all call it, and it tests in
 microseconds.
 """
@@ -20,7 +24,9 @@ import unicodedata
 from dataclasses import dataclass
 
 
-class Precision(str, enum.Enum):
+class Precision(enum.StrEnum):
+    """How much of a date the source gives (the registry's one precision; the model's choices are its values)."""
+
     YEAR = "year"
     MONTH = "month"
     DAY = "day"
@@ -31,12 +37,33 @@ class PeriodError(ValueError):
 
 
 MONTHS = {
-    "gennaio": 1, "febbraio": 2, "marzo": 3, "aprile": 4, "maggio": 5, "giugno": 6,
-    "luglio": 7, "agosto": 8, "settembre": 9, "ottobre": 10, "novembre": 11, "dicembre": 12,
+    "gennaio": 1,
+    "febbraio": 2,
+    "marzo": 3,
+    "aprile": 4,
+    "maggio": 5,
+    "giugno": 6,
+    "luglio": 7,
+    "agosto": 8,
+    "settembre": 9,
+    "ottobre": 10,
+    "novembre": 11,
+    "dicembre": 12,
 }
 MONTH_ABBREVIATIONS = {
-    "gen": 1, "feb": 2, "mar": 3, "apr": 4, "mag": 5, "giu": 6,
-    "lug": 7, "ago": 8, "set": 9, "sett": 9, "ott": 10, "nov": 11, "dic": 12,
+    "gen": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "mag": 5,
+    "giu": 6,
+    "lug": 7,
+    "ago": 8,
+    "set": 9,
+    "sett": 9,
+    "ott": 10,
+    "nov": 11,
+    "dic": 12,
 }
 MONTH_NAMES = {number: name for name, number in MONTHS.items()}
 
@@ -182,13 +209,15 @@ def parse_period(text: str) -> Period:
         duration = int(duration_match.group(1))
         if duration == 0:
             raise PeriodError("a duration of 0 months is not a period")
-        cleaned = cleaned[: duration_match.start()] + " " + cleaned[duration_match.end():]
+        cleaned = cleaned[: duration_match.start()] + " " + cleaned[duration_match.end() :]
 
     matches = list(_BOUND.finditer(cleaned))
     position = 0
     for match in matches:
-        if not _FILLER.match(cleaned[position: match.start()]):
-            raise PeriodError(f"«{text.strip()}» is not a period (unexpected «{cleaned[position: match.start()].strip()}»)")
+        if not _FILLER.match(cleaned[position : match.start()]):
+            raise PeriodError(
+                f"«{text.strip()}» is not a period (unexpected «{cleaned[position : match.start()].strip()}»)"
+            )
         position = match.end()
     if not _FILLER.match(cleaned[position:]):
         raise PeriodError(f"«{text.strip()}» is not a period (unexpected «{cleaned[position:].strip()}»)")
@@ -219,3 +248,23 @@ def bound_from_iso(value: str, *, as_end: bool = False) -> Bound:
     if not re.fullmatch(r"\d{4}(?:-\d{2}(?:-\d{2})?)?", value.strip()):
         raise PeriodError(f"«{value}» is not an ISO 8601 date, month or year")
     return parse_bound(value, as_end=as_end)
+
+
+# --- Stored form ---------------------------------------------------------------------------------
+
+
+def bound_fields(name: str, bound: Bound | None) -> dict:
+    """A bound as the two fields that store it: {"start": date, "start_precision": "month"}, or empty ones."""
+    if bound is None:
+        return {name: None, f"{name}_precision": ""}
+    return {name: bound.date, f"{name}_precision": bound.precision.value}
+
+
+def period_fields(period: Period) -> dict:
+    """The start and the end of a period as the four fields that store them."""
+    return {**bound_fields("start", period.start), **bound_fields("end", period.end)}
+
+
+def stored_bound(date: dt.date | None, precision: str) -> Bound | None:
+    """A bound read back from its two fields (None when no date is stored)."""
+    return Bound(date, Precision(precision)) if date else None

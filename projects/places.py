@@ -2,29 +2,23 @@
 
 "Chiusano d Asti", "CHIUSANO D'ASTI" and "Chiusano d’Asti" are the same comune; "Samone (TO)"
 names the province because two comuni are called Samone. Matching is on a folded form of the
-name (no case, accents, apostrophes or hyphens), which Municipality keeps in `matching_name`.
+name (projects.names.fold_name), which Municipality keeps in `matching_name`. Pure Python: the
+index is filled by `Municipality.objects.index()`.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
+
+from .names import fold_name
 
 _NAME_WITH_PROVINCE = re.compile(r"^(?P<name>.+?)\s*\((?P<province>[A-Za-z]{2})\)\s*$")
 _ISTAT_CODE = re.compile(r"^\d{6}$")
 
 
-def fold_name(name: str) -> str:
-    """Lower case, no accents, apostrophes, hyphens or repeated spaces."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    without_accents = "".join(char for char in decomposed if not unicodedata.combining(char))
-    spaced = re.sub(r"[\s'’`´\-‐–—./]+", " ", without_accents.lower())
-    return spaced.strip()
-
-
 def split_province(text: str) -> tuple[str, str | None]:
-    """"Samone (TO)" -> ("Samone", "TO"); "Samone" -> ("Samone", None)."""
+    """ "Samone (TO)" -> ("Samone", "TO"); "Samone" -> ("Samone", None)."""
     match = _NAME_WITH_PROVINCE.match(text.strip())
     if match:
         return match["name"].strip(), match["province"].upper()
@@ -63,12 +57,6 @@ class MunicipalityIndex:
             self._by_code[code] = row
             self._by_name.setdefault(fold_name(name), []).append(row)
 
-    @classmethod
-    def from_database(cls) -> "MunicipalityIndex":
-        from .models import Municipality
-
-        return cls(Municipality.objects.values_list("istat_code", "name", "province_code"))
-
     def __len__(self) -> int:
         return len(self._by_code)
 
@@ -101,7 +89,7 @@ class MunicipalityIndex:
         close = difflib.get_close_matches(folded, self._by_name.keys(), n=limit * 2, cutoff=0.75)
         suggestions = []
         for key in dict.fromkeys([*longer, *close]):
-            for code, official, prov in self._by_name[key]:
+            for _code, official, prov in self._by_name[key]:
                 if province is None or prov == province:
                     suggestions.append(f"{official} ({prov})")
         return suggestions[:limit]

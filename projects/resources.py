@@ -3,12 +3,13 @@
 The stock library stops short of what editors need here, so the registry's own pieces close the gaps:
 - formats: tablib reads CSV with a comma and one encoding; ProjectSheetCSV reads what Excel and
   LibreOffice write in an Italian locale (`;` or `,`, UTF-8 with or without BOM, Windows-1252,
-  CRLF, quoted new lines) through projects.sheets, and refuses binary, empty or oversized files
+  CRLF, quoted new lines) through projects.importing.sheets, and refuses binary, empty or oversized files
   with a message instead of an exception name;
 - rows: ManyToManyWidget drops names it does not find and ForeignKeyWidget runs a query per row;
-  ProjectResource instead runs projects.importing, which resolves every name of the sheet with
-  one query per table, reports unknown municipalities with suggestions, shows which
-  organisations, funders, programmes and territories will be created, and writes in bulk;
+  ProjectResource instead runs projects.importing, which hands the rows to the write layer
+  (projects.services) to resolve every name of the sheet with one query per table, reports
+  unknown municipalities with suggestions, shows which organisations, funders, programmes and
+  territories will be created, and writes in bulk;
 - atomicity: bulk mode skips many-to-many fields and can write part of a file; here the whole
   file is checked before anything is written, in one transaction, and a file with any error
   writes nothing, in the admin and in `import_projects` alike;
@@ -30,9 +31,9 @@ from import_export.formats import base_formats
 from import_export.results import Error, Result, RowResult
 
 from . import exports
-from .importing import TEMPLATE_COLUMNS, ImportReport, import_sheet
+from .exports import TEMPLATE_COLUMNS
+from .importing import ImportReport, Sheet, SheetError, import_sheet, read_sheet
 from .models import Project
-from .sheets import Sheet, SheetError, read_sheet
 
 OUTCOME_TO_IMPORT_TYPE = {
     "new": RowResult.IMPORT_TYPE_NEW,
@@ -51,7 +52,7 @@ class ProjectSheetCSV(base_formats.Format):
     """CSV as spreadsheets write it in Italy; read as bytes so that the encoding can be detected."""
 
     def __init__(self, encoding=None, **kwargs):
-        # The admin passes its encoding; the bytes are decoded by projects.sheets instead.
+        # The admin passes its encoding; the bytes are decoded by projects.importing.sheets instead.
         self.encoding = encoding
 
     def get_title(self):
@@ -108,12 +109,12 @@ class ProjectResource(resources.ModelResource):
     """Projects as one row each, the columns of /projects/export.csv (see projects.exports)."""
 
     # One declared field per export column, so that the admin's export form offers them all.
-    locals().update({name: fields.Field(column_name=name, readonly=True) for name in exports.FIELDS})
+    locals().update({name: fields.Field(column_name=name, readonly=True) for name in exports.EXPORT_COLUMNS})
 
     class Meta:
         model = Project
-        fields = tuple(exports.FIELDS)
-        export_order = tuple(exports.FIELDS)
+        fields = tuple(exports.EXPORT_COLUMNS)
+        export_order = tuple(exports.EXPORT_COLUMNS)
         import_id_fields = ("slug",)
 
     def __init__(self, *args, publish: bool = False, **kwargs):
@@ -134,8 +135,8 @@ class ProjectResource(resources.ModelResource):
             queryset = Project.objects.all()
         if hasattr(queryset, "with_export_data"):
             queryset = queryset.prefetch_related(None).with_export_data()
-        selected = kwargs.get("export_fields") or exports.FIELDS
-        columns = [name for name in exports.FIELDS if name in selected]
+        selected = kwargs.get("export_fields") or exports.EXPORT_COLUMNS
+        columns = [name for name in exports.EXPORT_COLUMNS if name in selected]
         rows = []
         for project in queryset:
             record = exports.project_record(project)
@@ -144,8 +145,16 @@ class ProjectResource(resources.ModelResource):
 
     # --- import ---------------------------------------------------------------------------------
 
-    def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
-                    collect_failed_rows=False, rollback_on_validation_errors=False, **kwargs) -> Result:
+    def import_data(
+        self,
+        dataset,
+        dry_run=False,
+        raise_errors=False,
+        use_transactions=None,
+        collect_failed_rows=False,
+        rollback_on_validation_errors=False,
+        **kwargs,
+    ) -> Result:
         sheet = Sheet(headers=[str(h or "") for h in (dataset.headers or [])], rows=[list(row) for row in dataset])
         self.report = report = import_sheet(sheet, dry_run=dry_run, publish=self.publish)
         return self.result_from_report(report)
@@ -163,7 +172,9 @@ class ProjectResource(resources.ModelResource):
                 by_column: dict[str, list[str]] = {}
                 for error in row.errors:
                     by_column.setdefault(error.column, []).append(error.message)
-                result.append_invalid_row(row.number, {"title": row.values.get("title", "")}, ValidationError(by_column))
+                result.append_invalid_row(
+                    row.number, {"title": row.values.get("title", "")}, ValidationError(by_column)
+                )
                 result.totals[RowResult.IMPORT_TYPE_INVALID] += 1
                 continue
             row_result = self.get_row_result_class()()

@@ -1,9 +1,10 @@
 """Loading the registry's seed data: the transcription of the seed documents in fixtures/seed/.
 
-The YAML files are written for people to check against the documents (see fixtures/seed/README.md);
-this module turns them into rows. Every reference is by name and must resolve (a misspelt partner
-or municipality stops the load instead of creating a near-duplicate), and loading is an upsert that
-only writes what differs, so a second run changes nothing.
+The YAML files are written for people to check against the documents (see fixtures/seed/README.md).
+This module reads them, checks that every reference resolves (a misspelt partner or municipality
+stops the load instead of creating a near-duplicate), and hands each entry to the write layer
+(projects.services), which matches, checks and writes it as it does every sheet import: only what
+differs is written, so a second run changes nothing.
 """
 
 from __future__ import annotations
@@ -17,25 +18,36 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
-from partners.models import Partner, Role
+from registry.enums import Reach, Role
 
 from . import periods
-from .models import (
-    Funder,
-    Municipality,
-    Participation,
-    Programme,
-    Project,
-    ProjectTargetGroup,
-    ProjectTheme,
-    Reach,
-    TargetGroup,
-    Territory,
-    Theme,
+from .models import Municipality, Project
+from .places import MunicipalityNotFound
+from .services import (
+    CHANGED,
+    RECORD_MODELS,
+    AmbiguousName,
+    ParticipationInput,
+    ProjectBatch,
+    ProjectInput,
+    ProjectMatchError,
+    RecordIndex,
+    m2m_sync,
+    project_slug_text,
+    record_upsert,
+    related_sync,
 )
-from .places import MunicipalityIndex, MunicipalityNotFound
 
 ORGANISATIONS_FILE = "organisations.yaml"
+# How the report names each link of a project.
+LINK_LABELS = {
+    "participations": "project partners",
+    "funders": "project funders",
+    "programmes": "project programmes",
+    "territories": "project territories",
+    "themes": "project themes",
+    "target_groups": "project target groups",
+}
 
 
 class SeedError(Exception):
@@ -81,59 +93,32 @@ def _lines(value) -> str:
 
 def _clean_sources(sources) -> list[dict]:
     """YAML reads an unquoted 2026-11-23 as a date; provenance keeps it as ISO text."""
-    cleaned = []
-    for source in sources or []:
-        cleaned.append({key: value.isoformat() if hasattr(value, "isoformat") else value for key, value in source.items()})
-    return cleaned
+    return [
+        {key: value.isoformat() if hasattr(value, "isoformat") else value for key, value in source.items()}
+        for source in sources or []
+    ]
 
 
-def _upsert(model, report: SeedReport, lookup: dict, values: dict):
-    """Create the row, or update only the fields that differ; report which it was."""
-    instance = model.objects.filter(**lookup).first()
-    label = model._meta.model_name
-    if instance is None:
-        instance = model(**lookup, **values)
-        _validate(instance, lookup)
-        instance.save()
-        report.record(label, "new")
-        return instance
-    changed = [name for name, value in values.items() if getattr(instance, name) != value]
-    if changed:
-        for name in changed:
-            setattr(instance, name, values[name])
-        _validate(instance, lookup)
-        instance.save(update_fields=changed)
-        report.record(label, "changed")
-    else:
-        report.record(label, "unchanged")
-    return instance
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
 
 
-def _validate(instance, lookup: dict) -> None:
-    try:
-        instance.full_clean(validate_unique=False, validate_constraints=False)
-    except ValidationError as error:
-        raise SeedError(f"{instance._meta.model_name} {lookup}: {error.message_dict}") from None
+def _name_of(item) -> str:
+    return item["name"] if isinstance(item, dict) else item
 
 
-def _set_m2m(manager, wanted: list) -> bool:
-    current = set(manager.values_list("pk", flat=True))
-    target = {obj.pk for obj in wanted}
-    if current != target:
-        manager.set(wanted)
-        return True
-    return False
+def _errors(error: ValidationError) -> str:
+    return "; ".join(f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items())
 
 
 class SeedLoader:
     def __init__(self, directory: Path):
         self.directory = Path(directory)
         self.report = SeedReport()
-        self.municipalities = MunicipalityIndex.from_database()
-        self.partners: dict[str, Partner] = {}
-        self.funders: dict[str, Funder] = {}
-        self.programmes: dict[str, Programme] = {}
-        self.territories: dict[str, Territory] = {}
+        self.municipalities = Municipality.objects.index()
+        self.defined: dict[str, dict[str, object]] = {kind: {} for kind in RECORD_MODELS}
         # Partners, funders and programmes are documented by the sources of the projects naming them.
         self.mentions: dict[tuple[str, str], list[dict]] = {}
 
@@ -144,13 +129,11 @@ class SeedLoader:
             raise SeedError("No municipalities in the database: run load_municipalities first")
         organisations = _read_yaml(self.directory / ORGANISATIONS_FILE)
         project_files = sorted(p for p in self.directory.glob("*.yaml") if p.name != ORGANISATIONS_FILE)
-        project_entries = []
-        for path in project_files:
-            for entry in _read_yaml(path).get("projects", []):
-                project_entries.append((path.name, entry))
-        self._collect_mentions(project_entries)
+        entries = [(path.name, entry) for path in project_files for entry in _read_yaml(path).get("projects", [])]
+        self._collect_mentions(entries)
 
         with transaction.atomic():
+            self.indexes = {kind: RecordIndex.load(model, whole=True) for kind, model in RECORD_MODELS.items()}
             for entry in organisations.get("funders", []):
                 self._load_funder(entry)
             for entry in organisations.get("programmes", []):
@@ -159,79 +142,85 @@ class SeedLoader:
                 self._load_partner(entry)
             for entry in organisations.get("territories", []):
                 self._load_territory(entry)
-            projects = [self._load_project(file_name, entry) for file_name, entry in project_entries]
-            self._link_related(projects, project_entries)
+            projects = self._load_projects(entries)
+            self._link_related(projects, entries)
         return self.report
 
     # --- references -----------------------------------------------------------------------------
 
-    def _collect_mentions(self, project_entries) -> None:
+    def _collect_mentions(self, entries) -> None:
         def note(kind: str, name: str, sources: list[dict]) -> None:
             bucket = self.mentions.setdefault((kind, name), [])
-            for source in sources:
-                if source not in bucket:
-                    bucket.append(source)
+            bucket.extend(source for source in sources if source not in bucket)
 
-        for _, entry in project_entries:
+        for _, entry in entries:
             sources = _clean_sources(entry.get("sources"))
             for role_key in ("lead_partner", "partners", "supporting"):
-                for item in self._as_list(entry.get(role_key)):
-                    note("partner", self._name_of(item), sources)
+                for item in _as_list(entry.get(role_key)):
+                    note("partner", _name_of(item), sources)
             for name in entry.get("funders", []):
                 note("funder", name, sources)
             for name in entry.get("programmes", []):
                 note("programme", name, sources)
 
-    @staticmethod
-    def _as_list(value) -> list:
-        if value is None:
-            return []
-        return value if isinstance(value, list) else [value]
-
-    @staticmethod
-    def _name_of(item) -> str:
-        return item["name"] if isinstance(item, dict) else item
-
-    def _get(self, registry: dict, kind: str, name: str, where: str):
+    def _get(self, kind: str, name: str, where: str):
         try:
-            return registry[name]
+            return self.defined[kind][name]
         except KeyError:
             raise SeedError(f"{where}: {kind} «{name}» is not in {ORGANISATIONS_FILE}") from None
 
     def _sources(self, kind: str, entry: dict) -> list[dict]:
         return _clean_sources(entry.get("sources") or self.mentions.get((kind, entry["name"]), []))
 
+    def _upsert(self, kind: str, entry: dict, values: dict):
+        """Hand one organisation, funder, programme or territory to the write layer."""
+        model = RECORD_MODELS[kind]
+        try:
+            record, outcome = record_upsert(
+                model=model, index=self.indexes[kind], name=entry["name"], values=values, slug=entry.get("slug", "")
+            )
+        except ValidationError as error:
+            raise SeedError(f"{ORGANISATIONS_FILE}, {kind} «{entry['name']}»: {_errors(error)}") from None
+        except AmbiguousName as error:
+            raise SeedError(f"{ORGANISATIONS_FILE}, {kind}: {error}") from None
+        twin = next((name for name, other in self.defined[kind].items() if other.pk == record.pk), None)
+        if twin is not None:
+            raise SeedError(
+                f"{ORGANISATIONS_FILE}: {kind} «{entry['name']}» and «{twin}» are one name written two ways"
+            )
+        self.report.record(model._meta.model_name, outcome)
+        self.defined[kind][entry["name"]] = record
+        return record
+
     # --- organisations --------------------------------------------------------------------------
 
     def _load_funder(self, entry: dict) -> None:
         values = {
-            "slug": entry.get("slug") or slugify(entry["name"]),
             "other_names": _lines(entry.get("other_names")),
             "website": entry.get("website", ""),
             "sources": self._sources("funder", entry),
         }
-        self.funders[entry["name"]] = _upsert(Funder, self.report, {"name": entry["name"]}, values)
+        self._upsert("funder", entry, values)
 
     def _load_programme(self, entry: dict) -> None:
         where = f"{ORGANISATIONS_FILE}, programme «{entry['name']}»"
         values = {
-            "slug": entry.get("slug") or slugify(entry.get("short_name") or entry["name"]),
             "short_name": entry.get("short_name", ""),
             "kind": entry.get("kind", "programme"),
-            "parent": self._get(self.programmes, "programme", entry["parent"], where) if entry.get("parent") else None,
+            "parent": self._get("programme", entry["parent"], where) if entry.get("parent") else None,
             "description": _lines(entry.get("description")),
             "website": entry.get("website", ""),
             "sources": self._sources("programme", entry),
         }
-        programme = _upsert(Programme, self.report, {"name": entry["name"]}, values)
-        funders = [self._get(self.funders, "funder", name, where) for name in entry.get("funders", [])]
-        if _set_m2m(programme.funders, funders):
-            self.report.record("programme funders", "changed")
-        self.programmes[entry["name"]] = programme
+        # A programme's slug is made from its short name when it has one (/programmes/fami-2021-2027).
+        entry = {**entry, "slug": entry.get("slug") or slugify(entry.get("short_name") or entry["name"])}
+        funders = [self._get("funder", name, where) for name in entry.get("funders", [])]
+        programme = self._upsert("programme", entry, values)
+        if m2m_sync(manager=programme.funders, wanted=funders):
+            self.report.record("programme funders", CHANGED)
 
     def _load_partner(self, entry: dict) -> None:
         values = {
-            "slug": entry.get("slug") or slugify(entry["name"]),
             "other_names": _lines(entry.get("other_names")),
             "kind": entry.get("kind", "other"),
             "country": entry.get("country", ""),
@@ -241,43 +230,40 @@ class SeedLoader:
             "description": _lines(entry.get("description")),
             "sources": self._sources("partner", entry),
         }
-        self.partners[entry["name"]] = _upsert(Partner, self.report, {"name": entry["name"]}, values)
+        self._upsert("partner", entry, values)
 
     def _load_territory(self, entry: dict) -> None:
         where = f"{ORGANISATIONS_FILE}, territory «{entry['name']}»"
-        values = {
-            "slug": entry.get("slug") or slugify(entry["name"])[:255],
-            "description": _lines(entry.get("description")),
-            "note": _lines(entry.get("note")),
-        }
-        territory = _upsert(Territory, self.report, {"name": entry["name"]}, values)
         codes = set()
         for text in entry.get("municipalities", []):
             try:
                 codes.add(self.municipalities.resolve(text))
             except MunicipalityNotFound as error:
                 raise SeedError(f"{where}: {error}") from None
-        whole = Municipality.objects.none()
-        if entry.get("provinces"):
-            whole |= Municipality.objects.filter(province_code__in=entry["provinces"])
-        if entry.get("regions"):
-            whole |= Municipality.objects.filter(region_code__in=[str(r).zfill(2) for r in entry["regions"]])
-        codes.update(whole.values_list("istat_code", flat=True))
         for province in entry.get("provinces", []):
-            if not Municipality.objects.filter(province_code=province).exists():
+            in_province = set(Municipality.objects.filter(province_code=province).values_list("istat_code", flat=True))
+            if not in_province:
                 raise SeedError(f"{where}: no municipalities in province «{province}»")
-        current = set(territory.municipalities.values_list("istat_code", flat=True))
-        if current != codes:
-            territory.municipalities.set(sorted(codes))
-            self.report.record("territory municipalities", "changed")
-        self.territories[entry["name"]] = territory
+            codes |= in_province
+        regions = [str(region).zfill(2) for region in entry.get("regions", [])]
+        codes |= set(Municipality.objects.filter(region_code__in=regions).values_list("istat_code", flat=True))
+        values = {"description": _lines(entry.get("description")), "note": _lines(entry.get("note"))}
+        territory = self._upsert("territory", entry, values)
+        if m2m_sync(manager=territory.municipalities, wanted=codes):
+            self.report.record("territory municipalities", CHANGED)
 
     # --- projects -------------------------------------------------------------------------------
 
-    def _load_project(self, file_name: str, entry: dict) -> Project:
-        where = f"{file_name}, project «{entry.get('title', '?')}»"
+    def _project_input(self, file_name: str, entry: dict) -> ProjectInput:
         if not entry.get("title"):
             raise SeedError(f"{file_name}: a project has no title")
+        where = f"{file_name}, project «{entry['title']}»"
+        period = periods.Period()
+        if entry.get("period"):
+            try:
+                period = periods.parse_period(entry["period"])
+            except periods.PeriodError as error:
+                raise SeedError(f"{where}: {error}") from None
         values = {
             "title": entry["title"],
             "acronym": entry.get("acronym", ""),
@@ -290,106 +276,67 @@ class SeedLoader:
             "activities": _lines(entry.get("activities")),
             "beneficiaries": _lines(entry.get("beneficiaries")),
             "people_reached": entry.get("people_reached", ""),
-            "duration_months": entry.get("duration_months"),
+            "period_text": entry.get("period", ""),
+            **periods.period_fields(period),
+            "duration_months": entry.get("duration_months") or period.duration_months,
             "countries": entry.get("countries", []),
             "website": entry.get("website", ""),
             "sources": _clean_sources(entry.get("sources")),
             "is_published": entry.get("published", True),
         }
-        period = Project()
-        if entry.get("period"):
-            try:
-                parsed = periods.parse_period(entry["period"])
-            except periods.PeriodError as error:
-                raise SeedError(f"{where}: {error}") from None
-            period.set_period(parsed, text=entry["period"])
-        for name in ("period_text", "start", "start_precision", "end", "end_precision"):
-            values[name] = getattr(period, name)
-        if values["duration_months"] is None:
-            values["duration_months"] = period.duration_months
-
-        slug = entry.get("slug") or slugify(entry.get("acronym") or entry["title"])[:255]
-        project = _upsert(Project, self.report, {"slug": slug}, values)
-
-        wanted_links = []
+        participations = []
         for role, key in ((Role.LEAD, "lead_partner"), (Role.PARTNER, "partners"), (Role.SUPPORTING, "supporting")):
-            for order, item in enumerate(self._as_list(entry.get(key)), start=1):
-                partner = self._get(self.partners, "partner", self._name_of(item), where)
-                description = item.get("description", "") if isinstance(item, dict) else ""
-                wanted_links.append((partner, role, order, _lines(description)))
-        if sum(1 for link in wanted_links if link[1] == Role.LEAD) > 1:
-            raise SeedError(f"{where}: more than one lead partner")
-        self._sync_participations(project, wanted_links)
-
-        for manager, registry, kind, key in (
-            (project.funders, self.funders, "funder", "funders"),
-            (project.programmes, self.programmes, "programme", "programmes"),
-            (project.territories, self.territories, "territory", "territories"),
-        ):
-            wanted = [self._get(registry, kind, name, where) for name in entry.get(key, [])]
-            if _set_m2m(manager, wanted):
-                self.report.record(f"project {key}", "changed")
-
-        themes = entry.get("themes", [])
-        unknown = set(themes) - set(Theme.values)
-        if unknown:
-            raise SeedError(f"{where}: unknown themes {sorted(unknown)}")
-        current_themes = set(project.theme_links.values_list("theme", flat=True))
-        if current_themes != set(themes):
-            project.theme_links.exclude(theme__in=themes).delete()
-            ProjectTheme.objects.bulk_create(
-                [ProjectTheme(project=project, theme=theme) for theme in themes if theme not in current_themes]
-            )
-            self.report.record("project themes", "changed")
-
-        wanted_groups = {}
+            for item in _as_list(entry.get(key)):
+                self._get("partner", _name_of(item), where)
+                description = _lines(item.get("description", "")) if isinstance(item, dict) else ""
+                participations.append(ParticipationInput(name=_name_of(item), role=role, description=description))
+        for kind, key in (("funder", "funders"), ("programme", "programmes"), ("territory", "territories")):
+            for name in entry.get(key, []):
+                self._get(kind, name, where)
+        target_groups = {}
         for reach, groups in (entry.get("target_groups") or {}).items():
             if reach not in Reach.values:
                 raise SeedError(f"{where}: target groups must be under direct or indirect, not «{reach}»")
-            for group in groups:
-                if group not in TargetGroup.values:
-                    raise SeedError(f"{where}: unknown target group «{group}»")
-                wanted_groups[group] = reach
-        current_groups = dict(project.target_group_links.values_list("target_group", "reach"))
-        if current_groups != wanted_groups:
-            project.target_group_links.all().delete()
-            ProjectTargetGroup.objects.bulk_create(
-                [ProjectTargetGroup(project=project, target_group=g, reach=r) for g, r in wanted_groups.items()]
-            )
-            self.report.record("project target groups", "changed")
-        return project
+            target_groups.update(dict.fromkeys(groups, reach))
+        slug = entry.get("slug") or slugify(project_slug_text(title=entry["title"], acronym=entry.get("acronym", "")))
+        return ProjectInput(
+            values=values,
+            slug=slug[:255],
+            participations=participations,
+            funders=list(entry.get("funders", [])),
+            programmes=list(entry.get("programmes", [])),
+            territories=list(entry.get("territories", [])),
+            themes=list(entry.get("themes", [])),
+            target_groups=target_groups,
+            label=where,
+        )
 
-    def _sync_participations(self, project: Project, wanted_links: list) -> None:
-        current = {
-            (link.partner_id, link.role): link for link in project.participations.all()
-        }
-        wanted_keys = set()
-        changed = False
-        for partner, role, order, description in wanted_links:
-            key = (partner.pk, role)
-            wanted_keys.add(key)
-            link = current.get(key)
-            if link is None:
-                Participation.objects.create(
-                    project=project, partner=partner, role=role, order=order, description=description
-                )
-                changed = True
-            elif (link.order, link.description) != (order, description):
-                link.order, link.description = order, description
-                link.save()
-                changed = True
-        stale = [link.pk for key, link in current.items() if key not in wanted_keys]
-        if stale:
-            Participation.objects.filter(pk__in=stale).delete()
-            changed = True
-        if changed:
-            self.report.record("project partners", "changed")
+    def _load_projects(self, entries: list[tuple[str, dict]]) -> list[tuple[str, Project]]:
+        """Every project entry written; (the slug the entry names, its project) for each."""
+        inputs = [self._project_input(file_name, entry) for file_name, entry in entries]
+        batch = ProjectBatch(inputs, records=self.indexes)
+        for item in inputs:
+            try:
+                change = batch.plan(item)
+            except ProjectMatchError as error:
+                raise SeedError(f"{item.label}: {error}") from None
+            if change.errors:
+                raise SeedError(f"{item.label}: {_errors(ValidationError(change.errors))}")
+            self.report.record("project", change.outcome)
+            for link in change.changed_links:
+                self.report.record(LINK_LABELS[link], CHANGED)
+        batch.write()
+        return [(item.slug, change.project) for item, change in zip(inputs, batch.changes, strict=True)]
 
-    def _link_related(self, projects: list[Project], entries: list[tuple[str, dict]]) -> None:
-        """Set each project's related projects to exactly what the seed says, in both directions."""
-        by_slug = {project.slug: project for project in projects}
+    def _link_related(self, written: list[tuple[str, Project]], entries: list[tuple[str, dict]]) -> None:
+        """Set each project's related projects to exactly what the seed says, in both directions.
+
+        An entry's slug names its project even when the project's own slug is another (edited in the
+        admin, or made by an earlier import): the entry found it by its CUP, code or title."""
+        by_slug = {project.slug: project for _, project in written} | dict(written)
+        projects = [project for _, project in written]
         wanted: dict[int, set[int]] = {project.pk: set() for project in projects}
-        for project, (file_name, entry) in zip(projects, entries):
+        for project, (file_name, entry) in zip(projects, entries, strict=True):
             for slug in entry.get("related", []):
                 related = by_slug.get(slug) or Project.objects.filter(slug=slug).first()
                 if related is None:
@@ -397,9 +344,8 @@ class SeedLoader:
                 wanted[project.pk].add(related.pk)
                 wanted.setdefault(related.pk, set()).add(project.pk)
         for project in projects:
-            if set(project.related.values_list("pk", flat=True)) != wanted[project.pk]:
-                project.related.set(wanted[project.pk])
-                self.report.record("related projects", "changed")
+            if related_sync(project=project, related=[Project(pk=pk) for pk in wanted[project.pk]]):
+                self.report.record("related projects", CHANGED)
 
 
 def load_seed(directory: Path) -> SeedReport:

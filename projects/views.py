@@ -3,9 +3,9 @@ from django.http import HttpResponseBadRequest, JsonResponse, StreamingHttpRespo
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from . import exports
 from registry.pagination import paginate
 
+from . import exports
 from .filters import ProjectFilter
 from .models import Municipality, Project
 
@@ -89,9 +89,7 @@ def project_export_csv(request):
 @require_safe
 def project_detail(request, slug: str):
     project = get_object_or_404(
-        Project.objects.published()
-        .with_export_data()
-        .prefetch_related("related"),
+        Project.objects.published().with_export_data().prefetch_related("related"),
         slug=slug,
     )
     territories = []

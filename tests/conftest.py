@@ -1,11 +1,12 @@
 import pytest
+from django.conf import settings
 from django.core.management import call_command
+
+from projects.models import Municipality, Project
 
 
 def load_registry_data() -> None:
     """ISTAT's municipalities and the seed data, as `bootstrap` loads them."""
-    from projects.models import Municipality, Project
-
     if not Municipality.objects.exists():
         call_command("load_municipalities", verbosity=0)
     if not Project.objects.exists():
@@ -22,8 +23,6 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture(scope="session", autouse=True)
 def collected_static(tmp_path_factory):
     # Pages are rendered with the manifest storage used in production, so the manifest must exist.
-    from django.conf import settings
-
     settings.STATIC_ROOT = tmp_path_factory.mktemp("static")
     call_command("collectstatic", interactive=False, verbosity=0)
 
@@ -46,7 +45,5 @@ def client(client):
 
     Messages are checked in English; Italian, the default, has its own test.
     """
-    from django.conf import settings
-
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client

@@ -11,7 +11,7 @@ import itertools
 
 from django.utils.text import slugify
 
-from partners.models import Partner, Role
+from partners.models import Partner
 from projects import periods
 from projects.models import (
     Funder,
@@ -21,9 +21,9 @@ from projects.models import (
     Project,
     ProjectTargetGroup,
     ProjectTheme,
-    Reach,
     Territory,
 )
+from registry.enums import Reach, Role
 
 MARKER = "Fx"
 _counter = itertools.count(1)
@@ -99,7 +99,12 @@ def make_project(
     fields.setdefault("slug", unique_slug(title))
     project = Project(title=title, is_published=published, **fields)
     if period is not None:
-        project.set_period(periods.parse_period(period), text=period)
+        parsed = periods.parse_period(period)
+        for name, value in periods.period_fields(parsed).items():
+            setattr(project, name, value)
+        project.period_text = period
+        if parsed.duration_months is not None:
+            project.duration_months = parsed.duration_months
     if start is not None:
         project.start, project.start_precision = start, periods.Precision.DAY.value
     if end is not None:

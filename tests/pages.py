@@ -35,7 +35,10 @@ def listed_titles(client, params: dict | None = None) -> list[str]:
 
 
 def card_titles(html: str) -> list[str]:
-    return [unescape(re.sub(r"<[^>]+>", "", title)).strip() for title in re.findall(r'<article class="card">\s*<h3><a [^>]*>(.*?)</a>', html, re.S)]
+    return [
+        unescape(re.sub(r"<[^>]+>", "", title)).strip()
+        for title in re.findall(r'<article class="card">\s*<h3><a [^>]*>(.*?)</a>', html, re.S)
+    ]
 
 
 def text_of(html: str) -> str:

@@ -2,8 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import partners.fields
-import partners.validators
+import registry.fields
 from django.db import migrations, models
 
 
@@ -23,8 +22,8 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=255, unique=True, verbose_name='name')),
                 ('slug', models.SlugField(max_length=255, unique=True, verbose_name='slug')),
                 ('other_names', models.TextField(blank=True, help_text='One per line.', verbose_name='other names')),
-                ('website', partners.fields.WebsiteField(blank=True, verbose_name='website')),
-                ('sources', models.JSONField(blank=True, default=list, validators=[partners.validators.validate_sources], verbose_name='sources')),
+                ('website', registry.fields.WebsiteField(blank=True, verbose_name='website')),
+                ('sources', models.JSONField(blank=True, default=list, validators=[registry.fields.validate_sources], verbose_name='sources')),
             ],
             options={
                 'verbose_name': 'funder',
@@ -76,8 +75,8 @@ class Migration(migrations.Migration):
                 ('short_name', models.CharField(blank=True, max_length=80, verbose_name='short name')),
                 ('kind', models.CharField(choices=[('programme', 'Funding programme'), ('call', 'Call for proposals')], default='programme', max_length=12, verbose_name='kind')),
                 ('description', models.TextField(blank=True, verbose_name='description')),
-                ('website', partners.fields.WebsiteField(blank=True, verbose_name='website')),
-                ('sources', models.JSONField(blank=True, default=list, validators=[partners.validators.validate_sources], verbose_name='sources')),
+                ('website', registry.fields.WebsiteField(blank=True, verbose_name='website')),
+                ('sources', models.JSONField(blank=True, default=list, validators=[registry.fields.validate_sources], verbose_name='sources')),
                 ('funders', models.ManyToManyField(blank=True, related_name='programmes', to='projects.funder', verbose_name='funders')),
                 ('parent', models.ForeignKey(blank=True, help_text='The wider programme this one belongs to or is co-funded by (FAMI 2014-2020 is part of FAMI).', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='projects.programme', verbose_name='part of')),
             ],
@@ -110,8 +109,8 @@ class Migration(migrations.Migration):
                 ('end_precision', models.CharField(blank=True, choices=[('year', 'year'), ('month', 'month'), ('day', 'day')], max_length=5, verbose_name='end precision')),
                 ('duration_months', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='duration in months')),
                 ('countries', models.JSONField(blank=True, default=list, help_text='ISO 3166 alpha-2 codes of the countries it works in, for projects abroad or EU-wide.', verbose_name='countries')),
-                ('website', partners.fields.WebsiteField(blank=True, verbose_name='website')),
-                ('sources', models.JSONField(blank=True, default=list, validators=[partners.validators.validate_sources], verbose_name='sources')),
+                ('website', registry.fields.WebsiteField(blank=True, verbose_name='website')),
+                ('sources', models.JSONField(blank=True, default=list, validators=[registry.fields.validate_sources], verbose_name='sources')),
                 ('is_published', models.BooleanField(default=False, help_text='Drafts are never shown to the public.', verbose_name='published')),
                 ('funders', models.ManyToManyField(blank=True, related_name='projects', to='projects.funder', verbose_name='funders')),
                 ('partners', models.ManyToManyField(related_name='projects', through='projects.Participation', to='partners.partner', verbose_name='organisations')),

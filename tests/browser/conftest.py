@@ -2,6 +2,11 @@ import os
 import shutil
 
 import pytest
+from django.contrib.staticfiles import handlers
+from django.test.testcases import _StaticFilesHandler
+from pytest_django.live_server_helper import LiveServer
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -10,9 +15,6 @@ CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 @pytest.fixture(scope="session")
 def browser(live_server):
     # Depends on the live server so that the browser closes its connections before the server stops.
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
     if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
         message = "Chromium and chromedriver are not installed (apt-get install -y chromium chromium-driver)"
         if os.environ.get("REQUIRE_BROWSER"):
@@ -21,9 +23,17 @@ def browser(live_server):
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for argument in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic",
-        "--lang=it", "--window-size=1280,1000",
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        "--lang=it",
+        "--window-size=1280,1000",
     ):
         options.add_argument(argument)
     options.add_experimental_option("prefs", {"intl.accept_languages": "it"})
@@ -42,10 +52,6 @@ def live_server(collected_static, django_db_setup):
     and so does this server. It depends on django_db_setup so that it stops before the test
     database is dropped.
     """
-    from django.contrib.staticfiles import handlers
-    from django.test.testcases import _StaticFilesHandler
-    from pytest_django.live_server_helper import LiveServer
-
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(handlers, "StaticFilesHandler", _StaticFilesHandler)
         server = LiveServer("localhost")

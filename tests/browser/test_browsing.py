@@ -3,16 +3,18 @@
 from urllib.parse import urlsplit
 
 import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.select import Select
+from selenium.webdriver.support.wait import WebDriverWait
+
+from projects.models import Project
+from registry.enums import Theme
 
 pytestmark = pytest.mark.browser
 
-def test_visitor_filters_by_theme_opens_a_project_and_follows_its_lead_partner(browser, live_server, seeded):
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.select import Select
-    from selenium.webdriver.support.wait import WebDriverWait
 
-    from projects.models import Project, Theme
+def test_visitor_filters_by_theme_opens_a_project_and_follows_its_lead_partner(browser, live_server, seeded):
 
     browser.get(f"{live_server.url}/projects/")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Progetti"
@@ -40,7 +42,6 @@ def test_visitor_filters_by_theme_opens_a_project_and_follows_its_lead_partner(b
 
 
 def test_pages_load_every_asset_from_the_site_itself(browser, live_server, seeded):
-    from projects.models import Project
 
     project = Project.objects.published().first()
     for path in ("/projects/", project.get_absolute_url()):
@@ -58,7 +59,6 @@ def test_pages_load_every_asset_from_the_site_itself(browser, live_server, seede
 
 
 def test_wrong_filter_value_shows_the_error_next_to_the_field(browser, live_server, seeded):
-    from selenium.webdriver.common.by import By
 
     browser.get(f"{live_server.url}/projects/?municipality=abc")
     error = browser.find_element(By.CSS_SELECTOR, ".field.has-error .error")

@@ -10,7 +10,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_lead_partners_are_the_organisations_leading_at_least_one_project():
-    lead, partner, supporter, idle = make_partner(), make_partner(), make_partner(), make_partner()
+    lead, partner, supporter = make_partner(), make_partner(), make_partner()
+    make_partner()  # one that takes part in nothing
     make_project(lead=lead, partners=[partner], supporting=[supporter])
     mine = {p.name for p in LeadPartner.objects.filter(name__startswith=MARKER)}
     assert mine == {lead.name}
@@ -47,9 +48,10 @@ def test_lead_partners_of_the_seed_data_are_listed_once_each():
 
 def test_partner_search_matches_name_and_other_names():
     partner = make_partner(name=f"{MARKER} Centro Immigrazione Asilo", other_names="CIAC-FX")
-    assert (list(Partner.objects.search("ciac-fx")), list(Partner.objects.search("immigrazione asilo").filter(pk=partner.pk))) == (
-        [partner], [partner]
-    )
+    assert (
+        list(Partner.objects.search("ciac-fx")),
+        list(Partner.objects.search("immigrazione asilo").filter(pk=partner.pk)),
+    ) == ([partner], [partner])
 
 
 def test_other_names_are_read_one_per_line():
@@ -76,7 +78,9 @@ def test_full_clean_refuses_sources_without_a_title():
 
 def test_full_clean_refuses_a_source_with_an_unreadable_accessed_date():
     with pytest.raises(ValidationError):
-        Partner(name=f"{MARKER} x", slug="fx-x", sources=[{"title": "t", "document": "d", "accessed": "ieri"}]).full_clean()
+        Partner(
+            name=f"{MARKER} x", slug="fx-x", sources=[{"title": "t", "document": "d", "accessed": "ieri"}]
+        ).full_clean()
 
 
 def test_the_partner_url_is_its_page():

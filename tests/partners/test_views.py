@@ -34,16 +34,28 @@ def test_partner_page_shows_the_organisation(client):
     partner = make_partner(other_names="FXO\nAltro nome", city="Reggio Emilia", country="IT", kind="public_body")
     make_project(partners=[partner])
     page = text_of(partner_page(client, partner))
-    assert f"{partner.name}" in page and "Also known as FXO, Altro nome" in page and "Where Reggio Emilia" in page and "Kind Public body" in page
+    assert (
+        f"{partner.name}" in page
+        and "Also known as FXO, Altro nome" in page
+        and "Where Reggio Emilia" in page
+        and "Kind Public body" in page
+    )
 
 
 def test_partner_page_lists_its_published_projects_under_each_role(client):
     partner = make_partner()
-    led, joined, supported = make_project(lead=partner), make_project(partners=[partner]), make_project(supporting=[partner])
+    led, joined, supported = (
+        make_project(lead=partner),
+        make_project(partners=[partner]),
+        make_project(supporting=[partner]),
+    )
     html = partner_page(client, partner)
     groups = dict(re.findall(r"<section><h3>(.*?)</h3>\s*<ul>(.*?)</ul>", html, re.S))
     assert list(groups) == ["Lead partner", "Partner", "Supporting body"]
-    assert [f'href="/projects/{p.slug}/"' in groups[role] for role, p in (("Lead partner", led), ("Partner", joined), ("Supporting body", supported))] == [True] * 3
+    assert [
+        f'href="/projects/{p.slug}/"' in groups[role]
+        for role, p in (("Lead partner", led), ("Partner", joined), ("Supporting body", supported))
+    ] == [True] * 3
 
 
 def test_partner_page_counts_its_projects(client):

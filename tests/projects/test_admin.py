@@ -106,7 +106,8 @@ def test_editor_opens_the_lead_partner_list(editor_client):
 
 def autocomplete(client, model_name: str, field_name: str, term: str) -> list[dict]:
     response = client.get(
-        "/admin/autocomplete/", {"app_label": "projects", "model_name": model_name, "field_name": field_name, "term": term}
+        "/admin/autocomplete/",
+        {"app_label": "projects", "model_name": model_name, "field_name": field_name, "term": term},
     )
     assert response.status_code == 200
     return response.json()["results"]
@@ -135,19 +136,26 @@ def test_organisation_autocomplete_lists_matches_in_alphabetical_order(editor_cl
     tag = word()
     for letter in "HGFEDCBA":
         make_partner(name=f"{MARKER} {tag} {letter}")
-    assert [result["text"][-1] for result in autocomplete(editor_client, "participation", "partner", tag)] == list("ABCDEFGH")
+    assert [result["text"][-1] for result in autocomplete(editor_client, "participation", "partner", tag)] == list(
+        "ABCDEFGH"
+    )
 
 
 def test_territory_autocomplete_lists_matches_in_alphabetical_order(editor_client):
     tag = word()
     for letter in "HGFEDCBA":
         make_territory(name=f"{MARKER} {tag} {letter}")
-    assert [result["text"][-1] for result in autocomplete(editor_client, "project", "territories", tag)] == list("ABCDEFGH")
+    assert [result["text"][-1] for result in autocomplete(editor_client, "project", "territories", tag)] == list(
+        "ABCDEFGH"
+    )
 
 
 def test_autocomplete_is_refused_to_staff_outside_the_editors_group(client):
     client.force_login(make_user(staff=True, editor=False))
-    response = client.get("/admin/autocomplete/", {"app_label": "projects", "model_name": "project", "field_name": "territories", "term": "Asti"})
+    response = client.get(
+        "/admin/autocomplete/",
+        {"app_label": "projects", "model_name": "project", "field_name": "territories", "term": "Asti"},
+    )
     assert response.status_code == 403
 
 
@@ -157,9 +165,16 @@ def test_autocomplete_is_refused_to_staff_outside_the_editors_group(client):
 def test_editor_adds_a_project_and_the_period_typed_as_the_source_writes_it_sets_the_dates(editor_client):
     slug = f"fx-admin-{word()}"
     data = {
-        "title": f"{MARKER} Nuovo progetto", "slug": slug, "period_text": "Maggio 2024 - Dicembre 2025",
-        "countries": "[]", "sources": "[]",
-        **{f"{prefix}-{key}": value for prefix in ("participations", "theme_links", "target_group_links") for key, value in (("TOTAL_FORMS", "0"), ("INITIAL_FORMS", "0"))},
+        "title": f"{MARKER} Nuovo progetto",
+        "slug": slug,
+        "period_text": "Maggio 2024 - Dicembre 2025",
+        "countries": "[]",
+        "sources": "[]",
+        **{
+            f"{prefix}-{key}": value
+            for prefix in ("participations", "theme_links", "target_group_links")
+            for key, value in (("TOTAL_FORMS", "0"), ("INITIAL_FORMS", "0"))
+        },
     }
     response = editor_client.post(f"{CHANGELIST}add/", data)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
@@ -168,18 +183,80 @@ def test_editor_adds_a_project_and_the_period_typed_as_the_source_writes_it_sets
 
 
 def test_editor_is_told_when_the_period_cannot_be_read(editor_client):
-    data = {"title": f"{MARKER} x", "slug": f"fx-{word()}", "period_text": "primavera 2024", "countries": "[]", "sources": "[]"}
-    data.update({f"{p}-{k}": "0" for p in ("participations", "theme_links", "target_group_links") for k in ("TOTAL_FORMS", "INITIAL_FORMS")})
+    data = {
+        "title": f"{MARKER} x",
+        "slug": f"fx-{word()}",
+        "period_text": "primavera 2024",
+        "countries": "[]",
+        "sources": "[]",
+    }
+    data.update(
+        {
+            f"{p}-{k}": "0"
+            for p in ("participations", "theme_links", "target_group_links")
+            for k in ("TOTAL_FORMS", "INITIAL_FORMS")
+        }
+    )
     response = editor_client.post(f"{CHANGELIST}add/", data)
     assert response.status_code == 200
     assert "The period cannot be read" in str(response.context["adminform"].form.errors["period_text"])
+
+
+def add_form(title: str, **fields) -> dict:
+    data = {"title": title, "slug": f"fx-{word()}", "countries": "[]", "sources": "[]", **fields}
+    data.update(
+        {
+            f"{p}-{k}": "0"
+            for p in ("participations", "theme_links", "target_group_links")
+            for k in ("TOTAL_FORMS", "INITIAL_FORMS")
+        }
+    )
+    return data
+
+
+def test_editor_is_told_a_project_with_the_title_of_one_in_the_registry_is_already_there(editor_client):
+    intarsi = Project.objects.get(cup="I69E19001100002")
+
+    response = editor_client.post(f"{CHANGELIST}add/", add_form(intarsi.title.upper().replace(" - ", " – ")))
+
+    assert response.status_code == 200
+    assert "is already in the registry" in str(response.context["adminform"].form.errors["title"])
+    assert Project.objects.filter(title_key=intarsi.title_key).count() == 1
+
+
+def test_editor_adds_a_project_with_a_known_title_when_its_cup_tells_it_apart(editor_client):
+    intarsi = Project.objects.get(cup="I69E19001100002")
+
+    response = editor_client.post(f"{CHANGELIST}add/", add_form(intarsi.title, cup="B12C34000000009"))
+
+    assert response.status_code == 302
+    assert Project.objects.filter(title_key=intarsi.title_key).count() == 2
+
+
+def test_editor_renaming_a_project_to_another_ones_title_is_told_so(editor_client):
+    project = make_project()
+    form = editor_client.get(f"{CHANGELIST}{project.pk}/change/").context["adminform"].form
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if value is not None and name not in ("partners", "funders", "programmes", "territories", "related")
+    }
+    data.update(add_form("Samadhi", slug=project.slug, countries="[]", sources="[]"))
+
+    response = editor_client.post(f"{CHANGELIST}{project.pk}/change/", data)
+
+    assert response.status_code == 200
+    assert "«Samadhi» is already in the registry" in str(response.context["adminform"].form.errors["title"])
 
 
 def test_editor_publishes_projects_with_the_publish_action(editor_client):
     drafts = [make_project(published=False), make_project(published=False)]
     response = editor_client.post(CHANGELIST, {"action": "publish", "_selected_action": [p.pk for p in drafts]})
     assert response.status_code == 302
-    assert list(Project.objects.filter(pk__in=[p.pk for p in drafts]).values_list("is_published", flat=True)) == [True, True]
+    assert list(Project.objects.filter(pk__in=[p.pk for p in drafts]).values_list("is_published", flat=True)) == [
+        True,
+        True,
+    ]
 
 
 def test_editor_withdraws_a_project_with_the_unpublish_action(editor_client):
@@ -235,7 +312,9 @@ def test_editors_may_delete_nothing():
 
 
 def test_editors_may_only_view_municipalities():
-    assert {codename for app, codename in editors_permissions() if codename.endswith("_municipality")} == {"view_municipality"}
+    assert {codename for app, codename in editors_permissions() if codename.endswith("_municipality")} == {
+        "view_municipality"
+    }
 
 
 # --- every admin page can be searched and filtered -------------------------------------------
@@ -247,7 +326,15 @@ ADMINS = [
 
 
 def test_the_registry_models_have_admin_pages():
-    assert {param.values[0].__name__ for param in ADMINS} >= {"Project", "Funder", "Programme", "Territory", "Municipality", "Partner", "LeadPartner"}
+    assert {param.values[0].__name__ for param in ADMINS} >= {
+        "Project",
+        "Funder",
+        "Programme",
+        "Territory",
+        "Municipality",
+        "Partner",
+        "LeadPartner",
+    }
 
 
 @pytest.mark.parametrize("model", ADMINS)

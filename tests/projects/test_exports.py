@@ -18,9 +18,27 @@ from tests.pages import content, export_csv, export_json
 pytestmark = pytest.mark.django_db
 
 DOCUMENTED_FIELDS = [
-    "slug", "title", "acronym", "code", "cup", "summary", "lead_partner", "partners", "funders", "programmes",
-    "start", "end", "duration_months", "status", "themes", "target_groups", "territories", "municipalities",
-    "countries", "website", "sources",
+    "slug",
+    "title",
+    "acronym",
+    "code",
+    "cup",
+    "summary",
+    "lead_partner",
+    "partners",
+    "funders",
+    "programmes",
+    "start",
+    "end",
+    "duration_months",
+    "status",
+    "themes",
+    "target_groups",
+    "territories",
+    "municipalities",
+    "countries",
+    "website",
+    "sources",
 ]
 
 
@@ -33,18 +51,22 @@ def only(records, project) -> dict:
 def csv_record(client, project) -> dict:
     tag = project.title.split()[-1]
     header, *rows = export_csv(client, {"q": tag})
-    records = [dict(zip(header, row)) for row in rows if row[header.index("slug")] == project.slug]
+    records = [dict(zip(header, row, strict=True)) for row in rows if row[header.index("slug")] == project.slug]
     assert len(records) == 1
     return records[0]
 
 
 @pytest.fixture
 def full_project():
-    lead, first, second, supporter = (make_partner(name=f"{MARKER} {label} {word()}") for label in ("Capofila", "Uno", "Due", "Sostenitore"))
+    lead, first, second, supporter = (
+        make_partner(name=f"{MARKER} {label} {word()}") for label in ("Capofila", "Uno", "Due", "Sostenitore")
+    )
     funder = make_funder()
     programme = make_programme(name=f"{MARKER} Programma {word()}")
     territories = [
-        make_territory(name=f"{MARKER} A {word()}", municipalities=[municipality("Biella", "BI"), municipality("Asti", "AT")]),
+        make_territory(
+            name=f"{MARKER} A {word()}", municipalities=[municipality("Biella", "BI"), municipality("Asti", "AT")]
+        ),
         make_territory(name=f"{MARKER} B {word()}", municipalities=[municipality("Asti", "AT")]),
     ]
     return make_full_project(
@@ -158,7 +180,8 @@ def test_json_export_never_contains_a_draft(client):
 def test_csv_export_is_an_attachment_named_progetti_csv(client):
     response = client.get("/projects/export.csv")
     assert (response["Content-Type"], response["Content-Disposition"]) == (
-        "text/csv; charset=utf-8", 'attachment; filename="progetti.csv"'
+        "text/csv; charset=utf-8",
+        'attachment; filename="progetti.csv"',
     )
 
 
@@ -195,8 +218,8 @@ def test_csv_writes_dates_at_their_precision_and_a_missing_duration_as_empty(cli
 @pytest.mark.parametrize("start", ["=", "+", "-", "@"])
 def test_csv_writes_a_cell_a_spreadsheet_would_run_as_a_formula_as_text(client, start):
     tag = word()
-    project = make_project(title=f"{MARKER} {tag}", summary=f"{start}HYPERLINK(\"http://evil.example\")")
-    assert csv_record(client, project)["summary"] == f"'{start}HYPERLINK(\"http://evil.example\")"
+    project = make_project(title=f"{MARKER} {tag}", summary=f'{start}HYPERLINK("http://evil.example")')
+    assert csv_record(client, project)["summary"] == f'\'{start}HYPERLINK("http://evil.example")'
 
 
 def test_csv_escapes_a_formula_in_an_organisation_name(client):
@@ -230,7 +253,9 @@ def make_busy_projects(count: int) -> None:
 
 @pytest.mark.parametrize("url", ["/projects/export.json", "/projects/export.csv"])
 @pytest.mark.parametrize("params", [{}, {"province": "BI", "theme": "housing"}], ids=["all", "filtered"])
-def test_export_costs_the_same_queries_however_many_projects_it_holds(client, django_assert_max_num_queries, url, params):
+def test_export_costs_the_same_queries_however_many_projects_it_holds(
+    client, django_assert_max_num_queries, url, params
+):
     make_busy_projects(2)
     content(client.get(url, params))
     with django_assert_max_num_queries(15) as few:

@@ -1,5 +1,6 @@
 """Importing project sheets with `import_projects` and the engine behind it (projects.importing)."""
 
+import csv
 import datetime as dt
 import io
 
@@ -8,17 +9,25 @@ from django.apps import apps
 from django.core.management import call_command
 
 from partners.models import Partner
-from projects.importing import import_sheet
-from projects.models import Municipality, Project, Territory
-from projects.sheets import read_sheet
+from projects.importing import import_sheet, read_sheet
+from projects.models import Funder, Municipality, Participation, Project, Territory
 
 pytestmark = pytest.mark.django_db
 
-HEADERS = ["Titolo", "Capofila", "Partner", "Ente finanziatore", "Programma", "Periodo", "Territorio", "Comuni", "Temi"]
+HEADERS = [
+    "Titolo",
+    "Capofila",
+    "Partner",
+    "Ente finanziatore",
+    "Programma",
+    "Periodo",
+    "Territorio",
+    "Comuni",
+    "Temi",
+]
 
 
 def sheet_bytes(rows, headers=HEADERS, *, encoding="utf-8-sig") -> bytes:
-    import csv
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
@@ -77,9 +86,15 @@ def test_a_new_project_is_created_as_a_draft_with_its_links(tmp_path):
     project = Project.objects.get(title="Progetto di prova per l'abitare")
     assert project.is_published is False
     assert project.lead_partner.name == "Ass. PIAM onlus"
-    assert [p.partner.name for p in project.participations.all() if p.role == "partner"] == ["ARGO SCS", "Comune di Monale"]
+    assert [p.partner.name for p in project.participations.all() if p.role == "partner"] == [
+        "ARGO SCS",
+        "Comune di Monale",
+    ]
     assert (project.start, project.start_precision, project.end, project.end_precision) == (
-        dt.date(2024, 5, 1), "month", dt.date(2025, 12, 31), "month"
+        dt.date(2024, 5, 1),
+        "month",
+        dt.date(2025, 12, 31),
+        "month",
     )
     assert set(project.theme_codes) == {"housing", "work_training"}
     assert [t.name for t in project.territories.all()] == ["Nord Astigiano"]
@@ -114,7 +129,9 @@ def test_a_changed_cell_updates_the_project_and_leaves_the_other_links(tmp_path)
     project = Project.objects.get(title="Progetto di prova per l'abitare")
     partners_before = [(p.partner_id, p.role) for p in project.participations.all()]
 
-    code, out, _ = run(tmp_path, sheet_bytes([["Progetto di prova per l'abitare", "2024 - 2027"]], headers=["Titolo", "Periodo"]))
+    code, out, _ = run(
+        tmp_path, sheet_bytes([["Progetto di prova per l'abitare", "2024 - 2027"]], headers=["Titolo", "Periodo"])
+    )
 
     assert code == 0
     assert "0 new, 1 changed" in out
@@ -124,7 +141,9 @@ def test_a_changed_cell_updates_the_project_and_leaves_the_other_links(tmp_path)
 
 
 def test_a_file_whose_last_row_is_bad_writes_nothing(tmp_path):
-    rows = [row(Titolo=f"Progetto {n}") for n in range(5)] + [row(Titolo="Ultimo", Periodo="Dicembre 2025 - Maggio 2024")]
+    rows = [row(Titolo=f"Progetto {n}") for n in range(5)] + [
+        row(Titolo="Ultimo", Periodo="Dicembre 2025 - Maggio 2024")
+    ]
     before = snapshot()
 
     code, _, err = run(tmp_path, sheet_bytes(rows))
@@ -166,12 +185,17 @@ def test_periods_written_in_italian_keep_their_precision(tmp_path, text, start, 
 def test_separate_start_and_end_cells_are_read_in_italian_and_iso(tmp_path):
     headers = ["Titolo", "Data inizio", "Data fine"]
 
-    code, _, err = run(tmp_path, sheet_bytes([["Uno", "01/03/2024", "2025-06"], ["Due", "maggio 2024", "2026"]], headers))
+    code, _, err = run(
+        tmp_path, sheet_bytes([["Uno", "01/03/2024", "2025-06"], ["Due", "maggio 2024", "2026"]], headers)
+    )
 
     assert code == 0, err
     assert Project.objects.get(title="Uno").start_iso == "2024-03-01"
     assert Project.objects.get(title="Uno").end_iso == "2025-06"
-    assert (Project.objects.get(title="Due").start_iso, Project.objects.get(title="Due").end_iso) == ("2024-05", "2026")
+    assert (Project.objects.get(title="Due").start_iso, Project.objects.get(title="Due").end_iso) == (
+        "2024-05",
+        "2026",
+    )
 
 
 def test_excel_date_cells_are_days(tmp_path):
@@ -311,8 +335,24 @@ def test_the_engine_resolves_every_name_of_a_sheet_in_a_fixed_number_of_queries(
 
 
 def test_italian_headers_are_matched_ignoring_case_and_accents(tmp_path):
-    headers = ["TITOLO", "attivita", "Obiettivi Specifici", "LEADER", "Supporting bodies", "Fonte di finanziamento", "Durata"]
-    values = ["Intestazioni varie", "Fase 1) uno\nFase 2) due", "primo;\nsecondo", "Ass. PIAM onlus", "ARGO SCS", "Fondazione CRC", "26 mesi"]
+    headers = [
+        "TITOLO",
+        "attivita",
+        "Obiettivi Specifici",
+        "LEADER",
+        "Supporting bodies",
+        "Fonte di finanziamento",
+        "Durata",
+    ]
+    values = [
+        "Intestazioni varie",
+        "Fase 1) uno\nFase 2) due",
+        "primo;\nsecondo",
+        "Ass. PIAM onlus",
+        "ARGO SCS",
+        "Fondazione CRC",
+        "26 mesi",
+    ]
 
     code, _, err = run(tmp_path, sheet_bytes([values], headers))
 
@@ -322,7 +362,8 @@ def test_italian_headers_are_matched_ignoring_case_and_accents(tmp_path):
     assert project.specific_objectives_list == ["primo;", "secondo"]
     assert project.duration_months == 26
     assert [(p.partner.name, p.role) for p in project.participations.all()] == [
-        ("Ass. PIAM onlus", "lead"), ("ARGO SCS", "supporting")
+        ("Ass. PIAM onlus", "lead"),
+        ("ARGO SCS", "supporting"),
     ]
     assert [f.name for f in project.funders.all()] == ["Fondazione CRC"]
 
@@ -333,7 +374,9 @@ def test_municipalities_by_istat_code_and_by_name_are_the_same(tmp_path):
     code, _, err = run(tmp_path, sheet_bytes([row(Territorio="Per codice", Comuni=f"{maretto}; MARETTO")]))
 
     assert code == 0, err
-    assert list(Territory.objects.get(name="Per codice").municipalities.values_list("istat_code", flat=True)) == [maretto]
+    assert list(Territory.objects.get(name="Per codice").municipalities.values_list("istat_code", flat=True)) == [
+        maretto
+    ]
 
 
 def test_a_period_in_the_durata_column_is_read_as_the_period(tmp_path):
@@ -341,7 +384,11 @@ def test_a_period_in_the_durata_column_is_read_as_the_period(tmp_path):
 
     assert code == 0, err
     project = Project.objects.get(title="Dalla durata")
-    assert (project.start_iso, project.end_iso, project.period_text) == ("2018-10", "2020-03", "ottobre 2018 – marzo 2020")
+    assert (project.start_iso, project.end_iso, project.period_text) == (
+        "2018-10",
+        "2020-03",
+        "ottobre 2018 – marzo 2020",
+    )
 
 
 # --- cases found in review ---------------------------------------------------------------------
@@ -383,7 +430,9 @@ def test_two_rows_that_reach_the_same_project_by_different_keys_are_an_error(tmp
     headers = ["Titolo", "CUP", "Codice"]
     before = snapshot()
 
-    code, _, err = run(tmp_path, sheet_bytes([["INTARSI A", "I69E19001100002", ""], ["INTARSI B", "", "PROG-2832"]], headers))
+    code, _, err = run(
+        tmp_path, sheet_bytes([["INTARSI A", "I69E19001100002", ""], ["INTARSI B", "", "PROG-2832"]], headers)
+    )
 
     assert code == 1
     assert "row 3" in err and "the same project as row 2" in err
@@ -393,7 +442,9 @@ def test_two_rows_that_reach_the_same_project_by_different_keys_are_an_error(tmp
 def test_a_cup_and_a_code_of_two_different_projects_are_an_error(tmp_path):
     other = Project.objects.create(title="Altro", slug="altro-con-codice", code="ARL-1")
 
-    code, _, err = run(tmp_path, sheet_bytes([["INTARSI", "I69E19001100002", other.code]], ["Titolo", "CUP", "Codice"]))
+    code, _, err = run(
+        tmp_path, sheet_bytes([["INTARSI", "I69E19001100002", other.code]], ["Titolo", "CUP", "Codice"])
+    )
 
     assert code == 1
     assert "is «INTARSI" in err and "is «Altro»" in err
@@ -402,7 +453,9 @@ def test_a_cup_and_a_code_of_two_different_projects_are_an_error(tmp_path):
 def test_a_new_cup_with_an_existing_code_updates_that_project(tmp_path):
     project = Project.objects.create(title="Con codice", slug="con-codice", code="XYZ-9")
 
-    code, out, err = run(tmp_path, sheet_bytes([["Con codice", "B12C34000000001", "XYZ-9"]], ["Titolo", "CUP", "Codice"]))
+    code, out, err = run(
+        tmp_path, sheet_bytes([["Con codice", "B12C34000000001", "XYZ-9"]], ["Titolo", "CUP", "Codice"])
+    )
 
     assert code == 0, err
     assert "0 new, 1 changed" in out
@@ -435,7 +488,9 @@ def test_destinatari_words_do_not_remove_target_groups(tmp_path):
     ali = Project.objects.get(slug="ali")
     groups = set(ali.target_group_links.values_list("target_group", "reach"))
 
-    code, _, err = run(tmp_path, sheet_bytes([["A.L.I.", "ali", "Richiedenti asilo"]], ["Titolo", "slug", "Destinatari"]))
+    code, _, err = run(
+        tmp_path, sheet_bytes([["A.L.I.", "ali", "Richiedenti asilo"]], ["Titolo", "slug", "Destinatari"])
+    )
 
     assert code == 0, err
     after = set(ali.target_group_links.values_list("target_group", "reach"))
@@ -443,7 +498,9 @@ def test_destinatari_words_do_not_remove_target_groups(tmp_path):
 
 
 def test_partners_listed_out_of_role_order_import_again_unchanged(tmp_path):
-    data = sheet_bytes([["Progetto ordine", "Ente P1; Ente L [lead]; Ente S [supporting]; Ente P2"]], ["Titolo", "Partner"])
+    data = sheet_bytes(
+        [["Progetto ordine", "Ente P1; Ente L [lead]; Ente S [supporting]; Ente P2"]], ["Titolo", "Partner"]
+    )
     run(tmp_path, data)
 
     code, out, _ = run(tmp_path, data)
@@ -474,7 +531,7 @@ def test_cells_beyond_the_last_column_are_an_error(tmp_path):
 
 
 def test_a_one_column_sheet_keeps_commas_inside_the_title(tmp_path):
-    code, _, err = run(tmp_path, "Titolo\r\nCasa, lavoro e scuola\r\n".encode())
+    code, _, err = run(tmp_path, b"Titolo\r\nCasa, lavoro e scuola\r\n")
 
     assert code == 0, err
     assert Project.objects.filter(title="Casa, lavoro e scuola").exists()
@@ -493,4 +550,161 @@ def test_istat_codes_that_lost_their_leading_zeros_are_read(tmp_path):
     code, _, err = run(tmp_path, sheet_bytes([row(Territorio="Codici numerici", Comuni=str(int(maretto)))]))
 
     assert code == 0, err
-    assert list(Territory.objects.get(name="Codici numerici").municipalities.values_list("istat_code", flat=True)) == [maretto]
+    assert list(Territory.objects.get(name="Codici numerici").municipalities.values_list("istat_code", flat=True)) == [
+        maretto
+    ]
+
+
+# --- one write path: the import matches as the seed does ------------------------------------------
+
+
+def test_a_seed_project_imported_again_by_its_exact_title_is_that_project(tmp_path):
+    intarsi = Project.objects.get(cup="I69E19001100002")
+    projects = Project.objects.count()
+
+    code, out, err = run(tmp_path, sheet_bytes([[intarsi.title, "Nuova sintesi."]], ["Titolo", "Sintesi"]))
+
+    assert code == 0, err
+    assert "0 new, 1 changed" in out
+    assert Project.objects.count() == projects
+    assert Project.objects.get(pk=intarsi.pk).summary == "Nuova sintesi."
+
+
+def test_a_seed_project_is_found_by_its_title_without_the_acronym_in_front(tmp_path):
+    intarsi = Project.objects.get(cup="I69E19001100002")
+    title = "Azioni in rete per una comunità accogliente"
+
+    code, out, err = run(tmp_path, sheet_bytes([[title, "intarsi", "2024"]], ["Titolo", "Acronimo", "Periodo"]))
+
+    assert code == 0, err
+    assert "0 new, 1 changed" in out
+    assert Project.objects.get(pk=intarsi.pk).start_iso == "2024"
+
+
+def test_organisations_named_as_the_seed_names_them_but_written_otherwise_are_not_new(tmp_path):
+    partners, funders = Partner.objects.count(), Funder.objects.count()
+
+    code, out, err = run(
+        tmp_path,
+        sheet_bytes(
+            [
+                row(
+                    Capofila="COMUNE DI  MODENA",
+                    Partner="l’ippogrifo società cooperativa",
+                    **{"Ente finanziatore": "Ministero dell’Interno"},
+                )
+            ]
+        ),
+    )
+
+    assert code == 0, err
+    assert (Partner.objects.count(), Funder.objects.count()) == (partners, funders)
+    project = Project.objects.get(title="Progetto di prova per l'abitare")
+    assert [p.partner.name for p in project.participations.all()] == [
+        "Comune di Modena",
+        "L'Ippogrifo Società Cooperativa",
+    ]
+
+
+def test_a_sheet_that_adds_a_partner_keeps_what_the_seed_says_the_others_do(tmp_path):
+    described = Participation.objects.exclude(description="").select_related("project", "partner").first()
+    project = described.project
+    names = {
+        role: "; ".join(p.partner.name for p in project.participations.all() if p.role == role)
+        for role in ("lead", "partner", "supporting")
+    }
+    names["partner"] = "; ".join(filter(None, [names["partner"], "Cooperativa Nuova Alba"]))
+
+    code, _, err = run(
+        tmp_path,
+        sheet_bytes(
+            [[project.title, names["lead"], names["partner"], names["supporting"]]],
+            ["Titolo", "Capofila", "Partner", "Enti sostenitori"],
+        ),
+    )
+
+    assert code == 0, err
+    assert Participation.objects.get(pk=described.pk).description == described.description
+
+
+# --- found in review of the write layer ------------------------------------------------------------
+
+
+def test_a_cup_given_to_one_project_and_named_again_by_a_later_row_is_a_row_error(tmp_path):
+    run(tmp_path, sheet_bytes([["Progetto Kappa", "PROG-9991"], ["Progetto Eta", "PROG-9993"]], ["Titolo", "Codice"]))
+    rows = [["Progetto Kappa", "PROG-9991", "I69E19001100077"], ["Progetto Eta", "PROG-9993", "I69E19001100077"]]
+    before = snapshot()
+
+    code, _, err = run(tmp_path, sheet_bytes(rows, ["Titolo", "Codice", "CUP"]))
+
+    assert code == 1
+    assert "row 3, column" in err and "Progetto Kappa" in err
+    assert snapshot() == before
+
+
+def test_one_territory_named_twice_in_a_row_is_made_once(tmp_path):
+    code, _, err = run(tmp_path, sheet_bytes([row(Territorio="Valle Ups; VALLE UPS", Comuni="Monale (AT)")]))
+
+    assert code == 0, err
+    assert list(Territory.objects.filter(name__iexact="valle ups").values_list("name", flat=True)) == ["Valle Ups"]
+
+
+def test_a_project_renamed_in_the_admin_is_found_again_by_the_sheet_that_made_it(tmp_path):
+    data = sheet_bytes([["Sportello lavoro Qwerty", "2024"]], ["Titolo", "Periodo"])
+    run(tmp_path, data)
+    Project.objects.filter(title="Sportello lavoro Qwerty").update(title="Sportello per il lavoro Qwerty")
+
+    code, out, err = run(tmp_path, data)
+
+    assert code == 0, err
+    assert "0 new, 1 changed" in out
+    assert Project.objects.filter(title__contains="Qwerty").count() == 1
+
+
+def test_a_slug_cell_is_read_as_a_slug(tmp_path):
+    run(tmp_path, sheet_bytes([["Progetto Psi"]], ["Titolo"]))
+
+    code, out, err = run(tmp_path, sheet_bytes([["Progetto Psi rinominato", "Progetto Psi"]], ["Titolo", "slug"]))
+
+    assert code == 0, err
+    assert "0 new, 1 changed" in out
+
+
+def test_an_acronym_written_with_dots_or_without_is_one_acronym(tmp_path):
+    ali = Project.objects.get(slug="ali")
+    title = ali.title.replace("A.L.I.", "ALI")
+
+    code, out, err = run(tmp_path, sheet_bytes([[title, "2024"]], ["Titolo", "Periodo"]))
+
+    assert code == 0, err
+    assert "0 new, 1 changed" in out
+
+
+def test_a_title_shared_by_two_projects_with_a_cup_neither_has_says_so(tmp_path):
+    run(tmp_path, sheet_bytes([["Sportello Omega", "A-1"], ["Sportello Omega", "B-1"]], ["Titolo", "Codice"]))
+
+    code, _, err = run(tmp_path, sheet_bytes([["Sportello Omega", "I69E19001100099"]], ["Titolo", "CUP"]))
+
+    assert code == 1
+    assert "2 projects are titled «Sportello Omega» and none has cup I69E19001100099" in err
+
+
+def test_a_start_after_the_stored_end_names_the_start_column(tmp_path):
+    run(tmp_path, sheet_bytes([["Progetto Nu", "gennaio 2020 - dicembre 2021"]], ["Titolo", "Periodo"]))
+
+    code, _, err = run(tmp_path, sheet_bytes([["Progetto Nu", "2022-03-01"]], ["Titolo", "Data inizio"]))
+
+    assert code == 1
+    assert "row 2, column Data inizio: the period would end (2021-12-31) before it starts (2022-03-01)" in err
+
+
+def test_new_dates_with_a_duration_cell_that_gives_no_months_drop_the_stored_duration(tmp_path):
+    run(tmp_path, sheet_bytes([["Progetto Mu", "febbraio 2018 - gennaio 2022 (48 mesi)"]], ["Titolo", "Periodo"]))
+
+    code, _, err = run(
+        tmp_path, sheet_bytes([["Progetto Mu", "2019-05", "dal 2019"]], ["Titolo", "Data inizio", "Durata"])
+    )
+
+    assert code == 0, err
+    project = Project.objects.get(title="Progetto Mu")
+    assert (project.start_iso, project.period_text, project.duration_months) == ("2019-05", "", None)

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
+from django.core.management import call_command
 
 from projects.models import Project
 
@@ -136,7 +137,6 @@ def test_the_template_has_the_italian_headers_and_an_example_row(client, editor)
 
 
 def test_the_template_imports_as_it_is(client, editor, tmp_path):
-    from django.core.management import call_command
 
     client.force_login(editor)
     path = tmp_path / "modello.csv"
@@ -161,7 +161,11 @@ def test_admin_export_escapes_formulae_and_reimports(client, editor):
 
 
 def preview_fields(response) -> dict:
-    return dict(re.findall(r'name="(import_file_name|original_file_name|format|resource)" value="([^"]*)"', response.content.decode()))
+    return dict(
+        re.findall(
+            r'name="(import_file_name|original_file_name|format|resource)" value="([^"]*)"', response.content.decode()
+        )
+    )
 
 
 def test_confirming_twice_answers_400_and_imports_once(client, editor):
@@ -186,7 +190,6 @@ def test_a_tampered_confirmation_answers_400(client, editor):
 
 
 def test_a_sheet_that_stops_passing_between_preview_and_confirm_writes_nothing(client, editor, tmp_path):
-    from django.core.management import call_command
 
     client.force_login(editor)
     headers = ("Titolo", "Territorio", "Comuni")

@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from partners.models import Role
-from projects.models import Participation, Programme, Project, Status
-from tests.factories import make_partner, make_programme, make_project, unique
+from projects.models import Participation, Programme, Project
+from registry.enums import Role, Status
+from tests.factories import make_funder, make_partner, make_programme, make_project, unique
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,9 @@ def test_a_well_formed_cup_passes_validation():
     unsaved_project(cup="B12C34000560007").full_clean()
 
 
-@pytest.mark.parametrize("cup", ["I69E1900110000", "I69E190011000023", "169E19001100002", "I6XE19001100002", "I69E1900110000X"])
+@pytest.mark.parametrize(
+    "cup", ["I69E1900110000", "I69E190011000023", "169E19001100002", "I6XE19001100002", "I69E1900110000X"]
+)
 def test_a_malformed_cup_is_refused(cup):
     with pytest.raises(ValidationError) as error:
         unsaved_project(cup=cup).full_clean()
@@ -105,14 +107,18 @@ def test_an_organisation_with_projects_cannot_be_deleted():
 
 
 def test_full_clean_refuses_an_end_before_the_start():
-    project = unsaved_project(start=dt.date(2025, 1, 1), start_precision="day", end=dt.date(2024, 1, 1), end_precision="day")
+    project = unsaved_project(
+        start=dt.date(2025, 1, 1), start_precision="day", end=dt.date(2024, 1, 1), end_precision="day"
+    )
     with pytest.raises(ValidationError) as error:
         project.full_clean()
     assert "end" in error.value.message_dict
 
 
 def test_the_database_refuses_an_end_before_the_start():
-    project = unsaved_project(start=dt.date(2025, 1, 1), start_precision="day", end=dt.date(2024, 1, 1), end_precision="day")
+    project = unsaved_project(
+        start=dt.date(2025, 1, 1), start_precision="day", end=dt.date(2024, 1, 1), end_precision="day"
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
         project.save()
 
@@ -129,11 +135,15 @@ def test_full_clean_asks_for_the_precision_of_a_date():
     assert "end_precision" in error.value.message_dict
 
 
-def test_set_period_stores_the_first_and_last_day_with_their_precision_and_the_text():
+def test_a_period_is_stored_as_its_first_and_last_day_with_their_precision_and_the_text():
     project = make_project(period="Maggio 2024 - Dicembre 2025")
     project.refresh_from_db()
     assert (project.start, project.start_precision, project.end, project.end_precision, project.period_text) == (
-        dt.date(2024, 5, 1), "month", dt.date(2025, 12, 31), "month", "Maggio 2024 - Dicembre 2025"
+        dt.date(2024, 5, 1),
+        "month",
+        dt.date(2025, 12, 31),
+        "month",
+        "Maggio 2024 - Dicembre 2025",
     )
 
 
@@ -175,9 +185,11 @@ def test_status_is_derived_from_the_period(start, end, status):
 
 def test_status_changes_with_the_day_it_is_read_on():
     project = unsaved_project(start=dt.date(2024, 5, 1), end=dt.date(2025, 12, 31))
-    assert [project.status_on(dt.date(2024, 4, 30)), project.status_on(dt.date(2025, 12, 31)), project.status_on(dt.date(2026, 1, 1))] == [
-        Status.PLANNED, Status.ACTIVE, Status.CLOSED
-    ]
+    assert [
+        project.status_on(dt.date(2024, 4, 30)),
+        project.status_on(dt.date(2025, 12, 31)),
+        project.status_on(dt.date(2026, 1, 1)),
+    ] == [Status.PLANNED, Status.ACTIVE, Status.CLOSED]
 
 
 def test_with_status_finds_the_projects_status_on_names():
@@ -187,13 +199,20 @@ def test_with_status_finds_the_projects_status_on_names():
     unknown = make_project()
     mine = Project.objects.filter(pk__in=[planned.pk, active.pk, closed.pk, unknown.pk])
     assert {status: set(mine.with_status(status, today=TODAY)) for status in Status.values} == {
-        Status.PLANNED: {planned}, Status.ACTIVE: {active}, Status.CLOSED: {closed}, Status.UNKNOWN: {unknown}
+        Status.PLANNED: {planned},
+        Status.ACTIVE: {active},
+        Status.CLOSED: {closed},
+        Status.UNKNOWN: {unknown},
     }
 
 
 def test_with_status_agrees_with_status_on_for_a_project_with_only_an_end_date():
     project = make_project(end=dt.date(2025, 12, 31))
-    found = [status for status in Status.values if Project.objects.filter(pk=project.pk).with_status(status, today=TODAY).exists()]
+    found = [
+        status
+        for status in Status.values
+        if Project.objects.filter(pk=project.pk).with_status(status, today=TODAY).exists()
+    ]
     assert found == [project.status_on(TODAY)]
 
 
@@ -210,7 +229,10 @@ def test_a_programme_cannot_be_part_of_itself_through_its_parents():
 
 
 def test_programme_is_shown_by_its_short_name_when_it_has_one():
-    assert str(Programme(name="Fondo Asilo, Migrazione e Integrazione 2021-2027", short_name="FAMI 2021-2027")) == "FAMI 2021-2027"
+    assert (
+        str(Programme(name="Fondo Asilo, Migrazione e Integrazione 2021-2027", short_name="FAMI 2021-2027"))
+        == "FAMI 2021-2027"
+    )
 
 
 # --- countries -------------------------------------------------------------------------------
@@ -229,7 +251,6 @@ def test_full_clean_refuses_a_country_that_is_not_a_two_letter_code():
 
 
 def test_all_funders_lists_the_projects_funders_then_those_of_its_programmes_once_each():
-    from tests.factories import make_funder
 
     direct, shared, other = make_funder(), make_funder(), make_funder()
     project = make_project(funders=[direct, shared], programmes=[make_programme(funders=[shared, other])])

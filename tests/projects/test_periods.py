@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from projects import periods
 from projects.periods import (
     Bound,
     Period,
@@ -46,7 +47,9 @@ def test_parse_period_reads_any_dash_between_the_dates(dash):
     assert (period.start, period.end) == (Bound(D(2024, 5, 1), MONTH), Bound(D(2025, 12, 31), MONTH))
 
 
-@pytest.mark.parametrize("text", ["MAGGIO 2024 - DICEMBRE 2025", "Maggio 2024 - dicembre 2025", "maggio 2024 - Dicembre 2025"])
+@pytest.mark.parametrize(
+    "text", ["MAGGIO 2024 - DICEMBRE 2025", "Maggio 2024 - dicembre 2025", "maggio 2024 - Dicembre 2025"]
+)
 def test_parse_period_ignores_capitals_in_month_names(text):
     assert parse_period(text) == parse_period("maggio 2024 - dicembre 2025")
 
@@ -87,7 +90,9 @@ def test_month_end_of_february_2100_is_the_28th_because_2100_is_not_a_leap_year(
     assert parse_period("febbraio 2100 - febbraio 2100").end.date == D(2100, 2, 28)
 
 
-@pytest.mark.parametrize("month, last_day", [("aprile", 30), ("giugno", 30), ("settembre", 30), ("novembre", 30), ("luglio", 31)])
+@pytest.mark.parametrize(
+    "month, last_day", [("aprile", 30), ("giugno", 30), ("settembre", 30), ("novembre", 30), ("luglio", 31)]
+)
 def test_month_end_is_the_last_day_of_that_month(month, last_day):
     assert parse_period(f"gennaio 2025 - {month} 2025").end.date.day == last_day
 
@@ -162,7 +167,9 @@ def test_label_writes_a_one_month_duration_in_the_singular():
 # --- errors ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["2025 - 2024", "luglio 2025 - febbraio 2024", "31/12/2025 - 01/01/2025", "2024 – febbraio 2023"])
+@pytest.mark.parametrize(
+    "text", ["2025 - 2024", "luglio 2025 - febbraio 2024", "31/12/2025 - 01/01/2025", "2024 – febbraio 2023"]
+)
 def test_end_before_start_is_an_error(text):
     with pytest.raises(PeriodError, match="comes before the start"):
         parse_period(text)
@@ -180,7 +187,9 @@ def test_empty_text_is_an_error(text):
         parse_period(text)
 
 
-@pytest.mark.parametrize("text", ["31/02/2024 - 2025", "29/02/2023 - 2024", "31 aprile 2024 - 2025", "2024-02-30 - 2025"])
+@pytest.mark.parametrize(
+    "text", ["31/02/2024 - 2025", "29/02/2023 - 2024", "31 aprile 2024 - 2025", "2024-02-30 - 2025"]
+)
 def test_impossible_day_is_an_error(text):
     with pytest.raises(PeriodError, match="not a calendar date"):
         parse_period(text)
@@ -215,3 +224,30 @@ def test_parse_bound_refuses_text_that_is_not_one_date():
 def test_a_date_after_fino_a_is_the_end_of_the_period():
     period = parse_period("fino a dicembre 2025")
     assert (period.start, period.end) == (None, Bound(D(2025, 12, 31), MONTH))
+
+
+# --- stored form ---------------------------------------------------------------------------------
+
+
+def test_a_period_becomes_the_four_fields_that_store_it():
+    assert periods.period_fields(parse_period("Maggio 2024 - 2025")) == {
+        "start": dt.date(2024, 5, 1),
+        "start_precision": "month",
+        "end": dt.date(2025, 12, 31),
+        "end_precision": "year",
+    }
+
+
+def test_a_bound_not_stated_is_stored_as_empty_fields():
+    fields = periods.period_fields(parse_period("fino a dicembre 2025"))
+
+    assert (fields["start"], fields["start_precision"]) == (None, "")
+    assert periods.stored_bound(fields["start"], fields["start_precision"]) is None
+
+
+@pytest.mark.parametrize("text", ["2024", "maggio 2024", "01/03/2024"])
+def test_a_bound_read_back_from_its_fields_is_the_bound_stored(text):
+    bound = parse_bound(text)
+    fields = periods.bound_fields("start", bound)
+
+    assert periods.stored_bound(fields["start"], fields["start_precision"]) == bound

@@ -3,14 +3,15 @@
 import pytest
 
 from projects.models import Municipality
-from projects.places import MunicipalityIndex, MunicipalityNotFound, fold_name, is_istat_code, split_province
+from projects.names import fold_name
+from projects.places import MunicipalityIndex, MunicipalityNotFound, is_istat_code, split_province
 
 
 @pytest.fixture(scope="module")
 def index(django_db_setup, django_db_blocker):
     """ISTAT's whole list, as the seed loader builds it."""
     with django_db_blocker.unblock():
-        return MunicipalityIndex.from_database()
+        return Municipality.objects.index()
 
 
 def code_of(name: str, province: str) -> str:
@@ -20,7 +21,9 @@ def code_of(name: str, province: str) -> str:
 # --- fold_name -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("written", ["Chiusano d'Asti", "CHIUSANO D'ASTI", "Chiusano d’Asti", "Chiusano d Asti", "  chiusano   d'asti "])
+@pytest.mark.parametrize(
+    "written", ["Chiusano d'Asti", "CHIUSANO D'ASTI", "Chiusano d’Asti", "Chiusano d Asti", "  chiusano   d'asti "]
+)
 def test_fold_name_makes_the_ways_of_writing_a_name_equal(written):
     assert fold_name(written) == "chiusano d asti"
 

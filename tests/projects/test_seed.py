@@ -21,7 +21,16 @@ from django.db.models import Q
 from django.test import Client
 
 from partners.models import Partner
-from projects.models import Funder, Municipality, Participation, Programme, Project, ProjectTargetGroup, ProjectTheme, Territory
+from projects.models import (
+    Funder,
+    Municipality,
+    Participation,
+    Programme,
+    Project,
+    ProjectTargetGroup,
+    ProjectTheme,
+    Territory,
+)
 from projects.seed import SeedError, load_seed
 from tests.pages import content, export_csv, section
 
@@ -67,12 +76,18 @@ def names(record, role: str) -> list[str]:
 def assert_names_match(actual: list[str], expected_words: list[str]) -> None:
     """One organisation per expected name, in the document's order, each named with the document's words."""
     assert len(actual) == len(expected_words), actual
-    mismatched = [(name, words) for name, words in zip(actual, expected_words) if norm(words) not in norm(name)]
+    mismatched = [
+        (name, words) for name, words in zip(actual, expected_words, strict=True) if norm(words) not in norm(name)
+    ]
     assert mismatched == []
 
 
 def codes(*names_in_province: str, province: str) -> set[str]:
-    found = dict(Municipality.objects.filter(province_code=province, name__in=names_in_province).values_list("name", "istat_code"))
+    found = dict(
+        Municipality.objects.filter(province_code=province, name__in=names_in_province).values_list(
+            "name", "istat_code"
+        )
+    )
     assert sorted(found) == sorted(names_in_province), "a name below is not ISTAT's"
     return set(found.values())
 
@@ -182,7 +197,10 @@ def test_seed_cuneo_housing_project_lasts_36_months_from_2025_to_2028(cuneo):
 
 def test_seed_cuneo_housing_project_is_funded_by_fami_2021_2027(cuneo):
     assert len(cuneo["programmes"]) == 1
-    assert "fondo asilo, migrazione e integrazione" in norm(cuneo["programmes"][0]) and "2021-2027" in cuneo["programmes"][0]
+    assert (
+        "fondo asilo, migrazione e integrazione" in norm(cuneo["programmes"][0])
+        and "2021-2027" in cuneo["programmes"][0]
+    )
 
 
 def test_seed_cuneo_housing_project_is_in_cuneo(cuneo):
@@ -223,10 +241,29 @@ def test_seed_biellese_is_the_74_municipalities_of_the_province_of_biella(tantin
 NORD_ASTIGIANO = [
     # the 5 municipalities of the SAI, then the Rete SAI and the Basso Monferrato, each once;
     # «Mareto» is Maretto, «Baldichieri» is Baldichieri d'Asti, «Cerreto» is Cerreto d'Asti (all in AT)
-    "Monale", "Castellero", "Cortandone", "Chiusano d'Asti", "Settime",
-    "Maretto", "Roatto", "Baldichieri d'Asti", "Cantarana",
-    "Albugnano", "Aramengo", "Camerano Casasco", "Capriglio", "Cerreto d'Asti", "Cinaglio", "Cocconato",
-    "Cortanze", "Montafia", "Passerano Marmorito", "Pino d'Asti", "San Paolo Solbrito", "Soglio", "Viale",
+    "Monale",
+    "Castellero",
+    "Cortandone",
+    "Chiusano d'Asti",
+    "Settime",
+    "Maretto",
+    "Roatto",
+    "Baldichieri d'Asti",
+    "Cantarana",
+    "Albugnano",
+    "Aramengo",
+    "Camerano Casasco",
+    "Capriglio",
+    "Cerreto d'Asti",
+    "Cinaglio",
+    "Cocconato",
+    "Cortanze",
+    "Montafia",
+    "Passerano Marmorito",
+    "Pino d'Asti",
+    "San Paolo Solbrito",
+    "Soglio",
+    "Viale",
 ]
 
 
@@ -242,7 +279,15 @@ def test_seed_cosi_is_led_by_ass_piam_onlus(cosi):
 def test_seed_cosi_has_the_seven_partners_of_the_full_sheet(cosi):
     assert_names_match(
         names(cosi, "partner"),
-        ["ARGO SCS", "Comune di Chiusano d'Asti", "Comune di Castellero", "Comune di Cortandone", "Comune di Monale", "Comune di Settime", "BEWOOD ASD"],
+        [
+            "ARGO SCS",
+            "Comune di Chiusano d'Asti",
+            "Comune di Castellero",
+            "Comune di Cortandone",
+            "Comune di Monale",
+            "Comune di Settime",
+            "BEWOOD ASD",
+        ],
     )
 
 
@@ -292,9 +337,16 @@ def test_seed_intarsi_is_led_by_unione_dei_comuni_valle_del_savio(intarsi):
 
 
 INTARSI_PARTNERS = [
-    "Comune di Modena", "ANCI Emilia-Romagna", "Ippogrifo", "CIAC", "Comune di Rimini",
-    "Azienda Pubblica di Servizi alla Persona del Distretto Cesena Valle Savio", "Comune di Ravenna",
-    "Consorzio Fantasia", "C.I.D.A.S.", "Comune di Reggio Emilia",
+    "Comune di Modena",
+    "ANCI Emilia-Romagna",
+    "Ippogrifo",
+    "CIAC",
+    "Comune di Rimini",
+    "Azienda Pubblica di Servizi alla Persona del Distretto Cesena Valle Savio",
+    "Comune di Ravenna",
+    "Consorzio Fantasia",
+    "C.I.D.A.S.",
+    "Comune di Reggio Emilia",
 ]
 
 
@@ -312,7 +364,10 @@ def test_seed_intarsi_is_funded_by_the_commission_and_the_ministry_of_the_interi
 
 def test_seed_intarsi_is_in_fami_2014_2020(intarsi):
     assert len(intarsi["programmes"]) == 1
-    assert "fondo asilo, migrazione e integrazione" in norm(intarsi["programmes"][0]) and "2014-2020" in intarsi["programmes"][0]
+    assert (
+        "fondo asilo, migrazione e integrazione" in norm(intarsi["programmes"][0])
+        and "2014-2020" in intarsi["programmes"][0]
+    )
 
 
 def test_seed_intarsi_lasts_26_months_with_no_dates_given(intarsi):
@@ -330,11 +385,17 @@ def test_seed_intarsi_cites_its_document(intarsi):
 
 def test_seed_intarsi_csv_row(client, intarsi):
     header, *rows = export_csv(client)
-    row = dict(zip(header, next(row for row in rows if row[0] == intarsi["slug"])))
+    row = dict(zip(header, next(row for row in rows if row[0] == intarsi["slug"]), strict=True))
     partners = row["partners"].split("; ")
     assert partners[0] == "Unione dei Comuni Valle del Savio [lead]"
     assert [item.endswith(" [partner]") for item in partners[1:]] == [True] * 10
-    assert (row["code"], row["cup"], row["duration_months"], row["start"], row["end"]) == ("PROG-2832", "I69E19001100002", "26", "", "")
+    assert (row["code"], row["cup"], row["duration_months"], row["start"], row["end"]) == (
+        "PROG-2832",
+        "I69E19001100002",
+        "26",
+        "",
+        "",
+    )
     assert row["funders"] == "Commissione europea; Ministero dell'Interno"
 
 
@@ -343,7 +404,9 @@ def test_seed_intarsi_csv_row(client, intarsi):
 
 @pytest.fixture
 def ali(records):
-    return one(records, "A.L.I.", lambda r: norm(r["title"]).startswith(norm("A.L.I. – Abitare, Lavorare, Integrarsi")))
+    return one(
+        records, "A.L.I.", lambda r: norm(r["title"]).startswith(norm("A.L.I. – Abitare, Lavorare, Integrarsi"))
+    )
 
 
 def test_seed_ali_is_led_by_prefettura_di_padova(ali):
@@ -351,13 +414,23 @@ def test_seed_ali_is_led_by_prefettura_di_padova(ali):
 
 
 def test_seed_ali_has_its_five_partners_in_order(ali):
-    assert_names_match(names(ali, "partner"), ["Comune di Reggio Emilia", "Infrastrutture Sociali", "GEA", "AttivaMente Onlus", "Fondazione E-35"])
+    assert_names_match(
+        names(ali, "partner"),
+        ["Comune di Reggio Emilia", "Infrastrutture Sociali", "GEA", "AttivaMente Onlus", "Fondazione E-35"],
+    )
 
 
 def test_seed_ali_has_its_six_supporting_bodies_in_order(ali):
     assert_names_match(
         names(ali, "supporting"),
-        ["Comune di Padova", "Prefettura di Vicenza", "Prefettura di Reggio Emilia", "Comune di Brescia", "ACLI provinciale Brescia", "Confcooperative provincia di Brescia"],
+        [
+            "Comune di Padova",
+            "Prefettura di Vicenza",
+            "Prefettura di Reggio Emilia",
+            "Comune di Brescia",
+            "ACLI provinciale Brescia",
+            "Confcooperative provincia di Brescia",
+        ],
     )
 
 
@@ -375,7 +448,10 @@ def test_seed_ali_cites_its_document(ali):
 
 def test_seed_comune_di_reggio_emilia_is_one_organisation_in_intarsi_and_ali(intarsi, ali):
     assert Partner.objects.filter(name="Comune di Reggio Emilia").count() == 1
-    assert ("Comune di Reggio Emilia" in names(intarsi, "partner"), "Comune di Reggio Emilia" in names(ali, "partner")) == (True, True)
+    assert (
+        "Comune di Reggio Emilia" in names(intarsi, "partner"),
+        "Comune di Reggio Emilia" in names(ali, "partner"),
+    ) == (True, True)
 
 
 def test_seed_comune_di_reggio_emilia_page_lists_intarsi_and_ali(client, intarsi, ali):
@@ -389,12 +465,26 @@ def test_seed_comune_di_reggio_emilia_page_lists_intarsi_and_ali(client, intarsi
 
 @pytest.fixture
 def rart(records):
-    return one(records, "RART", lambda r: "rete asilo e rifugio torino" in norm(r["title"]) or "rart" in norm(r["title"]).split())
+    return one(
+        records,
+        "RART",
+        lambda r: "rete asilo e rifugio torino" in norm(r["title"]) or "rart" in norm(r["title"]).split(),
+    )
 
 
 RART_MEMBERS = [
-    "Altrimodi", "Babel", "Animazione Valdocco", "CISV", "Diaconia Valdese", "Esserci", "Crescere Insieme",
-    "IL PUNTO", "Liberitutti", "Orso", "Progetto Tenda", "Zenith",
+    "Altrimodi",
+    "Babel",
+    "Animazione Valdocco",
+    "CISV",
+    "Diaconia Valdese",
+    "Esserci",
+    "Crescere Insieme",
+    "IL PUNTO",
+    "Liberitutti",
+    "Orso",
+    "Progetto Tenda",
+    "Zenith",
 ]
 
 
@@ -424,7 +514,9 @@ def test_seed_modena_service_centre_is_in_the_pr_fesr_2021_2027(records):
 
 
 def test_seed_modena_service_centre_is_in_modena(records):
-    assert codes("Modena", province="MO") <= set(titled(records, "Da Centro Stranieri a Centro Servizi")["municipalities"])
+    assert codes("Modena", province="MO") <= set(
+        titled(records, "Da Centro Stranieri a Centro Servizi")["municipalities"]
+    )
 
 
 def test_seed_mete_di_inclusione_urbana_is_funded_by_the_ministry_of_labour(records):
@@ -441,8 +533,16 @@ def test_seed_semiinaria_is_in_verona(records):
 
 
 def test_seed_libri_names_the_partners_of_the_post(records):
-    partners = [norm(name) for name in names(titled(records, "LiBri"), "partner") + names(titled(records, "LiBri"), "lead")]
-    expected = ["ANVITA", "Bibliothèques Sans Frontières", "European Bureau of Library, Information and Documentation Associations", "FRSI", "Asociatia Comunitatile Viitorului"]
+    partners = [
+        norm(name) for name in names(titled(records, "LiBri"), "partner") + names(titled(records, "LiBri"), "lead")
+    ]
+    expected = [
+        "ANVITA",
+        "Bibliothèques Sans Frontières",
+        "European Bureau of Library, Information and Documentation Associations",
+        "FRSI",
+        "Asociatia Comunitatile Viitorului",
+    ]
     assert [words for words in expected if not any(norm(words) in name for name in partners)] == []
 
 
@@ -456,13 +556,23 @@ def test_seed_carta_per_l_integrazione_names_unhcr(records):
 
 
 def test_seed_regione_toscana_notice_is_not_a_project(records):
-    assert [r["title"] for r in records if "toscana" in norm(r["title"]) or "partecipazione attiva dei cittadini" in norm(r["title"])] == []
+    assert [
+        r["title"]
+        for r in records
+        if "toscana" in norm(r["title"]) or "partecipazione attiva dei cittadini" in norm(r["title"])
+    ] == []
 
 
 def regione_toscana_notices():
-    return Programme.objects.filter(
-        Q(name__icontains="Toscana") | Q(description__icontains="Regione Toscana") | Q(funders__name__icontains="Toscana")
-    ).filter(Q(name__icontains="avviso") | Q(description__icontains="avviso pubblico")).distinct()
+    return (
+        Programme.objects.filter(
+            Q(name__icontains="Toscana")
+            | Q(description__icontains="Regione Toscana")
+            | Q(funders__name__icontains="Toscana")
+        )
+        .filter(Q(name__icontains="avviso") | Q(description__icontains="avviso pubblico"))
+        .distinct()
+    )
 
 
 def test_seed_regione_toscana_notice_is_a_call_for_proposals():
@@ -498,7 +608,11 @@ def test_seed_every_project_names_its_sources(records):
 
 def snapshot() -> dict:
     """Every row the seed writes, in a comparable form."""
-    through = lambda field: sorted(field.through.objects.values_list(*[f.attname for f in field.through._meta.fields if f.attname != "id"]))  # noqa: E731
+
+    def through(field) -> list:
+        columns = [f.attname for f in field.through._meta.fields if f.attname != "id"]
+        return sorted(field.through.objects.values_list(*columns))
+
     return {
         "municipalities": Municipality.objects.count(),
         "projects": list(Project.objects.order_by("pk").values()),
@@ -573,3 +687,68 @@ def test_load_seed_removes_a_related_link_taken_out_of_the_seed(tmp_path):
     assert Project.objects.filter(related__isnull=False).exists()
     load_seed(copy_of_the_seed(tmp_path, lambda file_name, entry: entry.pop("related", None)))
     assert not Project.objects.filter(related__isnull=False).exists()
+
+
+def test_an_organisation_a_sheet_wrote_another_way_is_the_one_the_seed_names(tmp_path):
+    imported = Partner.objects.create(name="COOPERATIVA  nuova alba", slug="cooperativa-nuova-alba-fx")
+    partners = Partner.objects.count()
+
+    def edit(file_name, entry):
+        if entry["title"] == "Samadhi":
+            entry["partners"] = list(entry.get("partners") or []) + ["Cooperativa Nuova Alba"]
+
+    seed = copy_of_the_seed(tmp_path, edit)
+    organisations = yaml.safe_load((seed / "organisations.yaml").read_text(encoding="utf-8"))
+    organisations["partners"].append({"name": "Cooperativa Nuova Alba", "kind": "third_sector"})
+    (seed / "organisations.yaml").write_text(yaml.safe_dump(organisations, allow_unicode=True), encoding="utf-8")
+
+    load_seed(seed)
+
+    imported.refresh_from_db()
+    assert Partner.objects.count() == partners
+    assert (imported.name, imported.kind) == ("Cooperativa Nuova Alba", "third_sector")
+    assert Participation.objects.filter(partner=imported, project__title="Samadhi").exists()
+
+
+def test_a_seed_title_corrected_in_the_files_updates_the_project_it_names(tmp_path):
+    """Every seed project has a slug of its own, so a corrected title is a change, never a second project."""
+    projects = Project.objects.count()
+    samadhi = Project.objects.get(title="Samadhi")
+
+    load_seed(
+        copy_of_the_seed(
+            tmp_path,
+            lambda f, entry: entry.update(title="Samadhi (prima fase)") if entry["title"] == "Samadhi" else None,
+        )
+    )
+
+    assert Project.objects.count() == projects
+    assert Project.objects.get(pk=samadhi.pk).title == "Samadhi (prima fase)"
+
+
+def test_every_seed_project_names_its_slug():
+    for path in sorted(settings.SEED_DIR.glob("projects-*.yaml")):
+        entries = yaml.safe_load(path.read_text(encoding="utf-8"))["projects"]
+        assert [entry["title"] for entry in entries if not entry.get("slug")] == [], path.name
+
+
+def test_a_seed_project_whose_slug_an_editor_changed_loads_again(tmp_path):
+    Project.objects.filter(slug="ananda").update(slug="ananda-progetto")
+    projects = Project.objects.count()
+
+    report = load_seed(settings.SEED_DIR)
+
+    assert Project.objects.count() == projects and not report.changed_anything()
+    assert Project.objects.get(slug="ananda-progetto").related.filter(slug="samadhi").exists()
+
+
+def test_two_seed_entries_that_are_one_name_written_two_ways_stop_the_load(tmp_path):
+    seed = copy_of_the_seed(tmp_path, lambda file_name, entry: None)
+    organisations = yaml.safe_load((seed / "organisations.yaml").read_text(encoding="utf-8"))
+    organisations["funders"] += [{"name": "Fondazione Zeta-Uno"}, {"name": "FONDAZIONE ZETA UNO"}]
+    (seed / "organisations.yaml").write_text(yaml.safe_dump(organisations, allow_unicode=True), encoding="utf-8")
+    before = snapshot()
+
+    with pytest.raises(SeedError, match="are one name written two ways"):
+        load_seed(seed)
+    assert snapshot() == before

@@ -3,15 +3,20 @@ import io
 
 import pytest
 
-from projects.sheets import SheetError, read_sheet
+from projects.importing import SheetError, read_sheet
 
-ROWS = [["Titolo", "Attività", "Periodo"], ["Progetto «Così»", "Fase 1) uno\nFase 2) due", "Maggio 2024 - Dicembre 2025"]]
+ROWS = [
+    ["Titolo", "Attività", "Periodo"],
+    ["Progetto «Così»", "Fase 1) uno\nFase 2) due", "Maggio 2024 - Dicembre 2025"],
+]
 
 
 def italian_csv(rows, *, encoding="utf-8", bom=False, delimiter=";", newline="\r\n") -> bytes:
     lines = []
     for row in rows:
-        cells = ['"' + cell.replace('"', '""') + '"' if any(c in cell for c in f'{delimiter}"\n') else cell for cell in row]
+        cells = [
+            '"' + cell.replace('"', '""') + '"' if any(c in cell for c in f'{delimiter}"\n') else cell for cell in row
+        ]
         lines.append(delimiter.join(cells))
     data = newline.join(lines).encode(encoding)
     return (b"\xef\xbb\xbf" if bom else b"") + data

@@ -65,9 +65,20 @@ def test_list_card_shows_period_status_funding_and_territory(client):
     tag = word()
     funder, programme = make_funder(), make_programme(short_name=f"Prog {tag}")
     territory = make_territory(municipalities=[municipality("Asti", "AT")])
-    make_project(title=f"{MARKER} {tag}", period="2018 - 2019", funders=[funder], programmes=[programme], territories=[territory])
+    make_project(
+        title=f"{MARKER} {tag}",
+        period="2018 - 2019",
+        funders=[funder],
+        programmes=[programme],
+        territories=[territory],
+    )
     card = text_of(content(client.get("/projects/", {"q": tag})))
-    for shown in ("Period 2018 - 2019", "Status Closed", f"Funding Prog {tag} · {funder.name}", f"Territory {territory.name}"):
+    for shown in (
+        "Period 2018 - 2019",
+        "Status Closed",
+        f"Funding Prog {tag} · {funder.name}",
+        f"Territory {territory.name}",
+    ):
         assert shown in card
 
 
@@ -117,7 +128,9 @@ def test_list_page_costs_the_same_queries_for_5_or_40_projects_a_page(client, se
     assert len(large.captured_queries) == len(small.captured_queries)
 
 
-def test_list_page_with_filters_costs_the_same_queries_for_5_or_40_projects_a_page(client, settings, django_assert_max_num_queries):
+def test_list_page_with_filters_costs_the_same_queries_for_5_or_40_projects_a_page(
+    client, settings, django_assert_max_num_queries
+):
     make_busy_projects(30)
     params = {"province": "BI", "theme": "housing", "sort": "-start"}
     settings.PROJECTS_PER_PAGE = 5
@@ -137,7 +150,12 @@ def test_list_page_with_filters_costs_the_same_queries_for_5_or_40_projects_a_pa
 def test_detail_shows_title_acronym_code_and_cup(client):
     project = make_project(acronym="FXA", code="PROG-9999", cup="H11J22000330005")
     page = text_of(detail(client, project))
-    assert f"{project.title}" in page and "Acronym: FXA" in page and "Project code: PROG-9999" in page and "CUP: H11J22000330005" in page
+    assert (
+        f"{project.title}" in page
+        and "Acronym: FXA" in page
+        and "Project code: PROG-9999" in page
+        and "CUP: H11J22000330005" in page
+    )
 
 
 def test_detail_groups_organisations_by_role_lead_first(client):
@@ -153,7 +171,10 @@ def test_detail_puts_each_organisation_under_its_role(client):
     project = make_project(lead=lead, partners=[partner], supporting=[supporter])
     organisations = section(detail(client, project), "Organisations")
     groups = dict(re.findall(r"<h3>(.*?)</h3>\s*<ul class=\"partners\">(.*?)</ul>", organisations, re.S))
-    assert [name in groups[role] for role, name in (("Lead partner", lead.name), ("Partner", partner.name), ("Supporting body", supporter.name))] == [True] * 3
+    assert [
+        name in groups[role]
+        for role, name in (("Lead partner", lead.name), ("Partner", partner.name), ("Supporting body", supporter.name))
+    ] == [True] * 3
     assert partner.name not in groups["Lead partner"] + groups["Supporting body"]
 
 
@@ -176,11 +197,16 @@ def test_detail_says_when_the_sources_name_no_organisation(client):
 
 
 def test_detail_groups_the_municipalities_of_a_territory_by_province(client):
-    territory = make_territory(municipalities=[municipality("Canelli", "AT"), municipality("Asti", "AT"), municipality("Biella", "BI")])
+    territory = make_territory(
+        municipalities=[municipality("Canelli", "AT"), municipality("Asti", "AT"), municipality("Biella", "BI")]
+    )
     where = section(detail(client, make_project(territories=[territory])), "Where")
     groups = re.findall(r"<summary>(.*?)</summary>\s*<ul class=\"municipalities\">(.*?)</ul>", where, re.S)
     shown = [(summary, re.findall(r">([^<]+)</a>", items)) for summary, items in groups]
-    assert shown == [("Asti (AT) — 2 municipalities", ["Asti", "Canelli"]), ("Biella (BI) — 1 municipality", ["Biella"])]
+    assert shown == [
+        ("Asti (AT) — 2 municipalities", ["Asti", "Canelli"]),
+        ("Biella (BI) — 1 municipality", ["Biella"]),
+    ]
 
 
 def test_detail_links_each_municipality_to_the_list_filtered_by_it(client):
@@ -191,7 +217,8 @@ def test_detail_links_each_municipality_to_the_list_filtered_by_it(client):
 
 def test_detail_shows_the_territory_in_the_sources_words_and_the_editors_note(client):
     territory = make_territory(
-        description="Biellese: 74 comuni, distribuiti in pianura e 5 valli", note="Provincia presa per intero.",
+        description="Biellese: 74 comuni, distribuiti in pianura e 5 valli",
+        note="Provincia presa per intero.",
         municipalities=[municipality("Biella", "BI")],
     )
     where = section(detail(client, make_project(territories=[territory])), "Where")
@@ -288,7 +315,9 @@ def test_detail_page_costs_the_same_queries_for_a_small_and_a_large_project(clie
         supporting=[make_partner() for _ in range(6)],
         funders=[make_funder() for _ in range(3)],
         programmes=[make_programme(parent=make_programme(), funders=[make_funder()]) for _ in range(4)],
-        territories=[make_territory(municipalities=[municipality("Asti", "AT"), municipality("Biella", "BI")]) for _ in range(5)],
+        territories=[
+            make_territory(municipalities=[municipality("Asti", "AT"), municipality("Biella", "BI")]) for _ in range(5)
+        ],
         related=[make_project(), make_project()],
     )
     client.get(small_project.get_absolute_url())

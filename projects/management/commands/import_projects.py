@@ -4,8 +4,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from projects.importing import import_sheet
-from projects.sheets import SheetError, read_sheet
+from projects.importing import SheetError, import_sheet, read_sheet
 
 EXIT_IMPORTED, EXIT_ROW_ERRORS, EXIT_UNUSABLE = 0, 1, 2
 
@@ -21,7 +20,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path, help="The sheet to import.")
         parser.add_argument("--dry-run", action="store_true", help="Check and report; write nothing.")
-        parser.add_argument("--publish", action="store_true", help="Publish new projects at once instead of leaving them as drafts.")
+        parser.add_argument(
+            "--publish", action="store_true", help="Publish new projects at once instead of leaving them as drafts."
+        )
 
     def handle(self, *args, file: Path, dry_run: bool, publish: bool, **options):
         try:
@@ -55,6 +56,8 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write("Dry run: nothing was written.")
         elif report.count("new"):
-            self.stdout.write("Imported. New projects are " + ("published." if publish else "drafts until an editor publishes them."))
+            self.stdout.write(
+                "Imported. New projects are " + ("published." if publish else "drafts until an editor publishes them.")
+            )
         else:
             self.stdout.write("Imported." if report.count("changed") else "Nothing to change.")

@@ -6,14 +6,30 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from projects.models import Municipality
-from projects.places import fold_name
+from projects.names import fold_name
 
 # Positions in ISTAT's "Elenco comuni italiani" (its headers hold line breaks and vary in spelling,
 # so columns are taken by position and the header is checked by its first cells).
 REGION_CODE, ISTAT_CODE, NAME_ITALIAN, NAME_OTHER, REGION_NAME, PROVINCE_NAME, PROVINCE_CODE, CADASTRAL_CODE = (
-    0, 4, 6, 7, 10, 11, 14, 19,
+    0,
+    4,
+    6,
+    7,
+    10,
+    11,
+    14,
+    19,
 )
-FIELDS = ["name", "name_other_language", "matching_name", "province_code", "province_name", "region_code", "region_name", "cadastral_code"]
+UPDATED_FIELDS = [
+    "name",
+    "name_other_language",
+    "matching_name",
+    "province_code",
+    "province_name",
+    "region_code",
+    "region_name",
+    "cadastral_code",
+]
 
 
 def read_istat_file(path: Path) -> list[Municipality]:
@@ -62,11 +78,11 @@ class Command(BaseCommand):
             current = existing.get(municipality.istat_code)
             if current is None:
                 new.append(municipality)
-            elif any(getattr(current, field) != getattr(municipality, field) for field in FIELDS):
+            elif any(getattr(current, field) != getattr(municipality, field) for field in UPDATED_FIELDS):
                 changed.append(municipality)
         with transaction.atomic():
             Municipality.objects.bulk_create(new, batch_size=1000)
-            Municipality.objects.bulk_update(changed, FIELDS, batch_size=1000)
+            Municipality.objects.bulk_update(changed, UPDATED_FIELDS, batch_size=1000)
         if options["verbosity"]:
             self.stdout.write(
                 f"Municipalities: {len(new)} new, {len(changed)} changed, "

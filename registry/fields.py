@@ -1,17 +1,28 @@
+"""Model fields both apps use: a website, and the provenance every record keeps."""
+
 import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.db import models
 from django.utils.translation import gettext as _
 
 SOURCE_KEYS = {"title", "url", "document", "accessed"}
+URL_VALIDATOR = URLValidator()
+
+
+class WebsiteField(models.URLField):
+    """A URL field whose form takes an address typed without a scheme as https (Django 6's default)."""
+
+    def formfield(self, **kwargs):
+        kwargs.setdefault("assume_scheme", "https")
+        return super().formfield(**kwargs)
 
 
 def validate_sources(value) -> None:
     """Provenance entries: each names a title and a URL or a document, and when it was read."""
     if not isinstance(value, list):
         raise ValidationError(_("Sources must be a list."))
-    url_validator = URLValidator()
     for position, entry in enumerate(value, start=1):
         if not isinstance(entry, dict):
             raise ValidationError(_("Source %(n)s is not an object.") % {"n": position})
@@ -25,7 +36,7 @@ def validate_sources(value) -> None:
         if not (entry.get("url") or entry.get("document")):
             raise ValidationError(_("Source %(n)s needs a URL or a document.") % {"n": position})
         if entry.get("url"):
-            url_validator(entry["url"])
+            URL_VALIDATOR(entry["url"])
         if entry.get("accessed"):
             try:
                 dt.date.fromisoformat(entry["accessed"])

@@ -1,3 +1,7 @@
+"""Projects, the organisations' roles in them, and their themes and target groups."""
+
+from __future__ import annotations
+
 import datetime as dt
 
 from django.core.exceptions import ValidationError
@@ -8,62 +12,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from partners.fields import WebsiteField
-from partners.models import Role
-from partners.validators import validate_sources
+from registry.enums import Reach, Role, Status, TargetGroup, Theme, role_position
+from registry.fields import WebsiteField, validate_sources
 
-from . import periods
-from .places import fold_name
+from .. import periods, status
+from ..names import fold_name, title_keys
+from .funding import Funder, Programme
+from .places import Municipality, Territory
 
-
-class Precision(models.TextChoices):
-    YEAR = periods.Precision.YEAR.value, _("year")
-    MONTH = periods.Precision.MONTH.value, _("month")
-    DAY = periods.Precision.DAY.value, _("day")
-
-
-class Status(models.TextChoices):
-    PLANNED = "planned", _("Planned")
-    ACTIVE = "active", _("Active")
-    CLOSED = "closed", _("Closed")
-    UNKNOWN = "unknown", _("Period not stated")
-
-
-class Theme(models.TextChoices):
-    HOUSING = "housing", _("Housing")
-    WORK_TRAINING = "work_training", _("Work and training")
-    HEALTH = "health", _("Health and psychological well-being")
-    MEDIATION = "mediation", _("Mediation")
-    SCHOOLING_FAMILIES = "schooling_families", _("Schooling and families")
-    NETWORKS_GOVERNANCE = "networks_governance", _("Networks and governance")
-    AWARENESS = "awareness", _("Awareness and participation")
-
-
-class TargetGroup(models.TextChoices):
-    """Who a project is for, in the legal and reception-system terms the sector works with."""
-
-    ASYLUM_SEEKERS = "asylum_seekers", _("Asylum seekers")
-    INTERNATIONAL_PROTECTION = "international_protection", _("Holders of international protection")
-    HUMANITARIAN_PROTECTION = "humanitarian_protection", _("Holders of humanitarian or special protection")
-    REFUGEES = "refugees", _("Refugees")
-    UNACCOMPANIED_MINORS = "unaccompanied_minors", _("Unaccompanied foreign minors")
-    THIRD_COUNTRY_NATIONALS = "third_country_nationals", _("Third-country nationals")
-    MIGRANT_BACKGROUND = "migrant_background", _("People with a migrant background")
-    FAMILIES_WITH_MINORS = "families_with_minors", _("Families with minors")
-    YOUNG_PEOPLE = "young_people", _("Young migrants")
-    NEET = "neet", _("NEET (not in education, employment or training)")
-    CAS_GUESTS = "cas_guests", _("People in extraordinary reception centres (CAS)")
-    SAI_GUESTS = "sai_guests", _("People in the reception and integration system (SAI)")
-    LEAVING_RECEPTION = "leaving_reception", _("People leaving the reception system")
-    HOUSING_HARDSHIP = "housing_hardship", _("People in housing hardship or severe deprivation")
-    PRACTITIONERS = "practitioners", _("Practitioners and public officials")
-    LOCAL_COMMUNITY = "local_community", _("Local community and citizens")
-
-
-class Reach(models.TextChoices):
-    DIRECT = "direct", _("Direct beneficiaries")
-    INDIRECT = "indirect", _("Indirect beneficiaries")
-
+PRECISION_CHOICES = [
+    (periods.Precision.YEAR.value, _("year")),
+    (periods.Precision.MONTH.value, _("month")),
+    (periods.Precision.DAY.value, _("day")),
+]
 
 cup_validator = RegexValidator(
     regex=r"^[A-Z][0-9]{2}[A-Z][0-9]{11}$",
@@ -72,191 +33,24 @@ cup_validator = RegexValidator(
 country_validator = RegexValidator(regex=r"^[A-Z]{2}$", message=_("Use a two-letter ISO 3166 code, such as IT or FR."))
 
 
-# --- Places -------------------------------------------------------------------------------------
-
-
-class Municipality(models.Model):
-    """An Italian comune from ISTAT's official list."""
-
-    istat_code = models.CharField(_("ISTAT code"), max_length=6, primary_key=True)
-    name = models.CharField(_("name"), max_length=120, db_index=True)
-    name_other_language = models.CharField(_("name in the other language"), max_length=120, blank=True)
-    matching_name = models.CharField(
-        max_length=120, db_index=True, editable=False, help_text="Lower case, no accents or apostrophes."
-    )
-    province_code = models.CharField(_("province"), max_length=2, db_index=True)
-    province_name = models.CharField(_("province name"), max_length=120)
-    region_code = models.CharField(_("region code"), max_length=2, db_index=True)
-    region_name = models.CharField(_("region"), max_length=60)
-    cadastral_code = models.CharField(_("cadastral code"), max_length=4, blank=True)
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("municipality")
-        verbose_name_plural = _("municipalities")
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.province_code})"
-
-    def save(self, *args, **kwargs):
-        self.matching_name = fold_name(self.name)
-        super().save(*args, **kwargs)
-
-
-class Territory(models.Model):
-    """An area named as the source names it, with the official municipalities it covers."""
-
-    name = models.CharField(_("name"), max_length=255, unique=True, help_text=_("As the source writes it."))
-    slug = models.SlugField(_("slug"), max_length=255, unique=True)
-    description = models.TextField(
-        _("description in the source"), blank=True, help_text=_("The source's own words about the area.")
-    )
-    note = models.TextField(
-        _("editors' note"),
-        blank=True,
-        help_text=_("How the list of municipalities was drawn from the source (typos fixed, province taken whole…)."),
-    )
-    municipalities = models.ManyToManyField(
-        Municipality, blank=True, related_name="territories", verbose_name=_("municipalities")
-    )
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("territory")
-        verbose_name_plural = _("territories")
-
-    def __str__(self) -> str:
-        return self.name
-
-
-# --- Funding ------------------------------------------------------------------------------------
-
-
-class FunderQuerySet(models.QuerySet):
-    def with_published_projects(self) -> "FunderQuerySet":
-        """Funders of at least one published project, directly or through a programme (or a call below it)."""
-        return self.filter(
-            Q(projects__is_published=True)
-            | Q(programmes__projects__is_published=True)
-            | Q(programmes__children__projects__is_published=True)
-            | Q(programmes__children__children__projects__is_published=True)
-        ).distinct()
-
-
-class Funder(models.Model):
-    """Who pays: the European Commission, a ministry, a region, a foundation."""
-
-    name = models.CharField(_("name"), max_length=255, unique=True)
-    slug = models.SlugField(_("slug"), max_length=255, unique=True)
-    other_names = models.TextField(_("other names"), blank=True, help_text=_("One per line."))
-    website = WebsiteField(_("website"), blank=True)
-    sources = models.JSONField(_("sources"), default=list, blank=True, validators=[validate_sources])
-
-    objects = FunderQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("funder")
-        verbose_name_plural = _("funders")
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class ProgrammeKind(models.TextChoices):
-    PROGRAMME = "programme", _("Funding programme")
-    CALL = "call", _("Call for proposals")
-
-
-class ProgrammeQuerySet(models.QuerySet):
-    def with_published_projects(self) -> "ProgrammeQuerySet":
-        """Programmes and calls with at least one published project, in them or in a call below them."""
-        return self.filter(
-            Q(projects__is_published=True)
-            | Q(children__projects__is_published=True)
-            | Q(children__children__projects__is_published=True)
-        ).distinct()
-
-
-class Programme(models.Model):
-    """A funding programme (FAMI 2021-2027, PR FESR 2021-2027) or a call within one (bando Territori Inclusivi)."""
-
-    name = models.CharField(_("name"), max_length=255, unique=True)
-    slug = models.SlugField(_("slug"), max_length=255, unique=True)
-    short_name = models.CharField(_("short name"), max_length=80, blank=True)
-    kind = models.CharField(_("kind"), max_length=12, choices=ProgrammeKind.choices, default=ProgrammeKind.PROGRAMME)
-    parent = models.ForeignKey(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="children",
-        verbose_name=_("part of"),
-        help_text=_("The wider programme this one belongs to or is co-funded by (FAMI 2014-2020 is part of FAMI)."),
-    )
-    funders = models.ManyToManyField(Funder, blank=True, related_name="programmes", verbose_name=_("funders"))
-    description = models.TextField(_("description"), blank=True)
-    website = WebsiteField(_("website"), blank=True)
-    sources = models.JSONField(_("sources"), default=list, blank=True, validators=[validate_sources])
-
-    objects = ProgrammeQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("programme or call")
-        verbose_name_plural = _("programmes and calls")
-
-    def __str__(self) -> str:
-        return self.short_name or self.name
-
-    @classmethod
-    def with_descendants(cls, programmes) -> set[int]:
-        """Primary keys of the programmes and of every programme and call below them, at any depth."""
-        found = {programme.pk for programme in programmes}
-        frontier = set(found)
-        while frontier:
-            frontier = set(cls.objects.filter(parent__in=frontier).values_list("pk", flat=True)) - found
-            found |= frontier
-        return found
-
-    def clean(self) -> None:
-        ancestor = self.parent
-        while ancestor is not None:
-            if ancestor.pk == self.pk:
-                raise ValidationError({"parent": _("A programme cannot be part of itself.")})
-            ancestor = ancestor.parent
-
-
-# --- Projects -----------------------------------------------------------------------------------
-
-
 class ProjectQuerySet(models.QuerySet):
-    def published(self) -> "ProjectQuerySet":
+    def published(self) -> ProjectQuerySet:
         return self.filter(is_published=True)
 
-    def active_in(self, year: int) -> "ProjectQuerySet":
+    def active_in(self, year: int) -> ProjectQuerySet:
         """Projects whose period overlaps the calendar year (an open end counts as still running)."""
         # A period stated only by its end ("fino a dicembre 2025") counts as running until then.
         started = Q(start__lte=dt.date(year, 12, 31)) | Q(start__isnull=True, end__isnull=False)
         return self.filter(started & (Q(end__isnull=True) | Q(end__gte=dt.date(year, 1, 1))))
 
-    def with_status(self, status: str, *, today: dt.date | None = None) -> "ProjectQuerySet":
-        if status not in Status.values:
+    def with_status(self, status_code: str, *, today: dt.date | None = None) -> ProjectQuerySet:
+        if status_code not in Status.values:
             return self.none()
-        today = today or timezone.localdate()
-        # The same rules as status_on(), in SQL.
-        dated = Q(start__isnull=False) | Q(end__isnull=False)
-        conditions = {
-            Status.PLANNED: Q(start__gt=today),
-            Status.ACTIVE: dated & ~Q(start__gt=today) & ~Q(end__lt=today),
-            Status.CLOSED: Q(end__lt=today),
-            Status.UNKNOWN: Q(start__isnull=True, end__isnull=True),
-        }
-        return self.filter(conditions[status])
+        return self.filter(status.status_condition(status_code, today or timezone.localdate()))
 
     def in_place(
         self, *, region: str | None = None, province: str | None = None, municipality: str | None = None
-    ) -> "ProjectQuerySet":
+    ) -> ProjectQuerySet:
         """Projects one of whose territories contains the region, province or municipality."""
         places = Municipality.objects.all()
         if region:
@@ -267,34 +61,38 @@ class ProjectQuerySet(models.QuerySet):
             places = places.filter(istat_code=municipality)
         return self.filter(territories__municipalities__in=places).distinct()
 
-    def in_country(self, code: str) -> "ProjectQuerySet":
+    def in_country(self, code: str) -> ProjectQuerySet:
         """Projects that name the country (ISO 3166 alpha-2) among those they work in."""
         # The codes are stored as a JSON list; matching the quoted code works on SQLite and PostgreSQL alike.
         return self.filter(countries__icontains=f'"{code.upper()}"')
 
-    def with_partner(self, partner, *, role: str | None = None) -> "ProjectQuerySet":
+    def with_partner(self, partner, *, role: str | None = None) -> ProjectQuerySet:
         links = Participation.objects.filter(partner=partner)
         if role:
             links = links.filter(role=role)
         return self.filter(pk__in=links.values("project_id"))
 
-    def funded_by(self, funder) -> "ProjectQuerySet":
+    def funded_by(self, funder) -> ProjectQuerySet:
         """Projects the funder pays for directly or through one of its programmes (and the calls below them)."""
-        programmes = Programme.with_descendants(funder.programmes.all())
+        programmes = Programme.objects.descendant_ids(funder.programmes.all())
         through = Project.programmes.through.objects.filter(programme_id__in=programmes).values("project_id")
         return self.filter(Q(funders=funder) | Q(pk__in=through)).distinct()
 
-    def in_programme(self, programme) -> "ProjectQuerySet":
+    def in_programme(self, programme) -> ProjectQuerySet:
         """Projects in the programme or in any programme or call below it."""
-        programmes = Programme.with_descendants([programme])
-        return self.filter(pk__in=Project.programmes.through.objects.filter(programme_id__in=programmes).values("project_id"))
+        programmes = Programme.objects.descendant_ids([programme])
+        return self.filter(
+            pk__in=Project.programmes.through.objects.filter(programme_id__in=programmes).values("project_id")
+        )
 
-    def search(self, text: str) -> "ProjectQuerySet":
+    def search(self, text: str) -> ProjectQuerySet:
         """Projects where every word appears somewhere, or in a territory with a municipality of that name."""
         # A municipality's name is matched whole ("San Paolo Solbrito", "chiusano d asti").
-        in_municipality = Q(pk__in=Project.territories.through.objects.filter(
-            territory__municipalities__matching_name=fold_name(text)
-        ).values("project_id"))
+        in_municipality = Q(
+            pk__in=Project.territories.through.objects.filter(
+                territory__municipalities__matching_name=fold_name(text)
+            ).values("project_id")
+        )
         query = Q()
         for word in text.split():
             query &= (
@@ -306,20 +104,27 @@ class ProjectQuerySet(models.QuerySet):
                 | Q(general_objective__icontains=word)
                 | Q(specific_objectives__icontains=word)
                 | Q(activities__icontains=word)
-                | Q(pk__in=Participation.objects.filter(
-                    Q(partner__name__icontains=word) | Q(partner__other_names__icontains=word)
-                ).values("project_id"))
-                | Q(pk__in=Project.territories.through.objects.filter(
-                    Q(territory__name__icontains=word) | Q(territory__municipalities__matching_name=fold_name(word))
-                ).values("project_id"))
+                | Q(
+                    pk__in=Participation.objects.filter(
+                        Q(partner__name__icontains=word) | Q(partner__other_names__icontains=word)
+                    ).values("project_id")
+                )
+                | Q(
+                    pk__in=Project.territories.through.objects.filter(
+                        Q(territory__name__icontains=word)
+                        | Q(territory__municipalities__matching_name=fold_name(word))
+                    ).values("project_id")
+                )
                 | Q(pk__in=Project.funders.through.objects.filter(funder__name__icontains=word).values("project_id"))
-                | Q(pk__in=Project.programmes.through.objects.filter(
-                    Q(programme__name__icontains=word) | Q(programme__short_name__icontains=word)
-                ).values("project_id"))
+                | Q(
+                    pk__in=Project.programmes.through.objects.filter(
+                        Q(programme__name__icontains=word) | Q(programme__short_name__icontains=word)
+                    ).values("project_id")
+                )
             )
         return self.filter(in_municipality | query)
 
-    def with_list_data(self) -> "ProjectQuerySet":
+    def with_list_data(self) -> ProjectQuerySet:
         """Everything a list page or an export shows, in a fixed number of queries whatever the page size."""
         return self.prefetch_related(
             Prefetch(
@@ -333,11 +138,13 @@ class ProjectQuerySet(models.QuerySet):
             "target_group_links",
         )
 
-    def with_export_data(self) -> "ProjectQuerySet":
+    def with_export_data(self) -> ProjectQuerySet:
         return self.with_list_data().prefetch_related(
             Prefetch(
                 "territories__municipalities",
-                queryset=Municipality.objects.only("istat_code", "name", "province_code", "province_name").order_by("istat_code"),
+                queryset=Municipality.objects.only("istat_code", "name", "province_code", "province_name").order_by(
+                    "istat_code"
+                ),
             )
         )
 
@@ -346,7 +153,13 @@ class Project(models.Model):
     title = models.CharField(_("title"), max_length=300)
     acronym = models.CharField(_("acronym"), max_length=40, blank=True)
     slug = models.SlugField(_("slug"), max_length=255, unique=True)
-    code = models.CharField(_("project code"), max_length=40, blank=True, help_text=_("As the funder numbers it: PROG-2832."))
+    # Derived from the title and acronym on every save (projects.names.title_keys): sheets and the
+    # seed find a project by its title however it is written, with one indexed lookup.
+    title_key = models.CharField(max_length=400, db_index=True, editable=False, default="")
+    acronym_title_key = models.CharField(max_length=400, db_index=True, editable=False, default="", blank=True)
+    code = models.CharField(
+        _("project code"), max_length=40, blank=True, help_text=_("As the funder numbers it: PROG-2832.")
+    )
     cup = models.CharField(
         _("CUP"),
         max_length=15,
@@ -357,32 +170,47 @@ class Project(models.Model):
     application_year = models.PositiveSmallIntegerField(_("year of application"), null=True, blank=True)
     summary = models.TextField(_("summary"), blank=True)
     general_objective = models.TextField(_("general objective"), blank=True)
-    specific_objectives = models.TextField(_("specific objectives"), blank=True, help_text=_("One per line, in order."))
+    specific_objectives = models.TextField(
+        _("specific objectives"), blank=True, help_text=_("One per line, in order.")
+    )
     activities = models.TextField(_("activities"), blank=True, help_text=_("One per line, in order (Fase 1) …)."))
     beneficiaries = models.TextField(
-        _("beneficiaries in the source's words"), blank=True, help_text=_("Direct and indirect, as the source describes them.")
+        _("beneficiaries in the source's words"),
+        blank=True,
+        help_text=_("Direct and indirect, as the source describes them."),
     )
-    people_reached = models.CharField(_("people reached"), max_length=200, blank=True, help_text=_("As the source says it: 120-140 utenti per anno."))
+    people_reached = models.CharField(
+        _("people reached"), max_length=200, blank=True, help_text=_("As the source says it: 120-140 utenti per anno.")
+    )
 
-    period_text = models.CharField(_("period as stated"), max_length=200, blank=True, help_text=_("As the source writes it."))
+    period_text = models.CharField(
+        _("period as stated"), max_length=200, blank=True, help_text=_("As the source writes it.")
+    )
     start = models.DateField(_("start"), null=True, blank=True)
-    start_precision = models.CharField(_("start precision"), max_length=5, choices=Precision.choices, blank=True)
+    start_precision = models.CharField(_("start precision"), max_length=5, choices=PRECISION_CHOICES, blank=True)
     end = models.DateField(_("end"), null=True, blank=True)
-    end_precision = models.CharField(_("end precision"), max_length=5, choices=Precision.choices, blank=True)
+    end_precision = models.CharField(_("end precision"), max_length=5, choices=PRECISION_CHOICES, blank=True)
     duration_months = models.PositiveSmallIntegerField(_("duration in months"), null=True, blank=True)
 
     countries = models.JSONField(
-        _("countries"), default=list, blank=True, help_text=_("ISO 3166 alpha-2 codes of the countries it works in, for projects abroad or EU-wide.")
+        _("countries"),
+        default=list,
+        blank=True,
+        help_text=_("ISO 3166 alpha-2 codes of the countries it works in, for projects abroad or EU-wide."),
     )
     website = WebsiteField(_("website"), blank=True)
     sources = models.JSONField(_("sources"), default=list, blank=True, validators=[validate_sources])
-    is_published = models.BooleanField(_("published"), default=False, help_text=_("Drafts are never shown to the public."))
+    is_published = models.BooleanField(
+        _("published"), default=False, help_text=_("Drafts are never shown to the public.")
+    )
 
     partners = models.ManyToManyField(
         "partners.Partner", through="Participation", related_name="projects", verbose_name=_("organisations")
     )
     funders = models.ManyToManyField(Funder, blank=True, related_name="projects", verbose_name=_("funders"))
-    programmes = models.ManyToManyField(Programme, blank=True, related_name="projects", verbose_name=_("programmes and calls"))
+    programmes = models.ManyToManyField(
+        Programme, blank=True, related_name="projects", verbose_name=_("programmes and calls")
+    )
     territories = models.ManyToManyField(Territory, blank=True, related_name="projects", verbose_name=_("territories"))
     related = models.ManyToManyField("self", blank=True, symmetrical=True, verbose_name=_("related projects"))
 
@@ -421,18 +249,33 @@ class Project(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args, **kwargs):
+        self.refresh_title_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"title", "acronym"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "title_key", "acronym_title_key"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("projects:detail", args=[self.slug])
+
+    def refresh_title_keys(self) -> list[str]:
+        """Set the keys the project is matched on from its title and acronym; the names of those that changed."""
+        keys = dict(zip(("title_key", "acronym_title_key"), title_keys(self.title, self.acronym), strict=True))
+        changed = [name for name, value in keys.items() if getattr(self, name) != value]
+        for name in changed:
+            setattr(self, name, keys[name])
+        return changed
 
     # Period ------------------------------------------------------------------------------------
 
     @property
     def start_bound(self) -> periods.Bound | None:
-        return periods.Bound(self.start, periods.Precision(self.start_precision)) if self.start else None
+        return periods.stored_bound(self.start, self.start_precision)
 
     @property
     def end_bound(self) -> periods.Bound | None:
-        return periods.Bound(self.end, periods.Precision(self.end_precision)) if self.end else None
+        return periods.stored_bound(self.end, self.end_precision)
 
     @property
     def start_iso(self) -> str:
@@ -449,23 +292,8 @@ class Project(models.Model):
             return self.period_text
         return periods.Period(self.start_bound, self.end_bound, self.duration_months).label()
 
-    def set_period(self, period: periods.Period, *, text: str = "") -> None:
-        self.start = period.start.date if period.start else None
-        self.start_precision = period.start.precision.value if period.start else ""
-        self.end = period.end.date if period.end else None
-        self.end_precision = period.end.precision.value if period.end else ""
-        if period.duration_months is not None:
-            self.duration_months = period.duration_months
-        self.period_text = text
-
-    def status_on(self, today: dt.date) -> str:
-        if self.start is None and self.end is None:
-            return Status.UNKNOWN
-        if self.start and self.start > today:
-            return Status.PLANNED
-        if self.end and self.end < today:
-            return Status.CLOSED
-        return Status.ACTIVE
+    def status_on(self, today: dt.date) -> Status:
+        return status.status_on(self.start, self.end, today)
 
     @property
     def status(self) -> str:
@@ -486,11 +314,11 @@ class Project(models.Model):
 
     # Links, read from prefetched data when there is some ----------------------------------------
 
-    def participations_in_order(self) -> list["Participation"]:
+    def participations_in_order(self) -> list[Participation]:
         return list(self.participations.all())
 
     @property
-    def lead_participation(self) -> "Participation | None":
+    def lead_participation(self) -> Participation | None:
         return next((p for p in self.participations.all() if p.role == Role.LEAD), None)
 
     @property
@@ -498,7 +326,7 @@ class Project(models.Model):
         lead = self.lead_participation
         return lead.partner if lead else None
 
-    def participations_by_role(self) -> list[tuple[str, list["Participation"]]]:
+    def participations_by_role(self) -> list[tuple[str, list[Participation]]]:
         grouped = {role: [] for role in Role}
         for participation in self.participations.all():
             grouped[Role(participation.role)].append(participation)
@@ -519,7 +347,9 @@ class Project(models.Model):
 
     def target_groups_by_reach(self) -> list[tuple[str, list[str]]]:
         grouped = {reach: [] for reach in Reach}
-        for link in sorted(self.target_group_links.all(), key=lambda l: list(TargetGroup.values).index(l.target_group)):
+        for link in sorted(
+            self.target_group_links.all(), key=lambda link: TargetGroup.values.index(link.target_group)
+        ):
             grouped[Reach(link.reach)].append(TargetGroup(link.target_group).label)
         return [(reach.label, labels) for reach, labels in grouped.items() if labels]
 
@@ -539,7 +369,7 @@ class Project(models.Model):
     def clean(self) -> None:
         errors = {}
         if not isinstance(self.countries, list) or not all(isinstance(code, str) for code in self.countries):
-            raise ValidationError({"countries": _("Write the countries as a list of codes, such as [\"IT\", \"FR\"].")})
+            raise ValidationError({"countries": _('Write the countries as a list of codes, such as ["IT", "FR"].')})
         self.countries = [code.strip().upper() for code in self.countries if code.strip()]
         # A date typed in the admin stands for the first (start) or last (end) day of its precision.
         if self.start and self.start_precision:
@@ -564,7 +394,9 @@ class Project(models.Model):
 class Participation(models.Model):
     """An organisation's role in one project, in the order the source lists it."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="participations", verbose_name=_("project"))
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="participations", verbose_name=_("project")
+    )
     partner = models.ForeignKey(
         "partners.Partner", on_delete=models.PROTECT, related_name="participations", verbose_name=_("organisation")
     )
@@ -589,7 +421,7 @@ class Participation(models.Model):
         return f"{self.partner} – {self.get_role_display()}"
 
     def save(self, *args, **kwargs):
-        self.role_order = list(Role.values).index(self.role)
+        self.role_order = role_position(self.role)
         super().save(*args, **kwargs)
 
 
@@ -614,9 +446,7 @@ class ProjectTargetGroup(models.Model):
     class Meta:
         verbose_name = _("target group")
         verbose_name_plural = _("target groups")
-        constraints = [
-            models.UniqueConstraint(fields=["project", "target_group"], name="project_target_group_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["project", "target_group"], name="project_target_group_unique")]
 
     def __str__(self) -> str:
         return self.get_target_group_display()

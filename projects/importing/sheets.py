@@ -14,6 +14,8 @@ import io
 import zipfile
 from dataclasses import dataclass
 
+from openpyxl import load_workbook
+
 CSV_DELIMITERS = (";", ",", "\t")
 XLSX_MAGIC = b"PK\x03\x04"
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -55,7 +57,7 @@ def decode(data: bytes) -> tuple[str, str]:
         raise SheetError("the file is binary, not a CSV text file (save the sheet as CSV or XLSX)")
     if data.startswith(UTF8_BOM):
         try:
-            return data[len(UTF8_BOM):].decode("utf-8"), "utf-8-sig"
+            return data[len(UTF8_BOM) :].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError as error:
             raise SheetError(f"the file starts as UTF-8 but byte {error.start} is not UTF-8") from None
     try:
@@ -136,8 +138,6 @@ def _xlsx_cell(value):
 
 
 def read_xlsx(data: bytes) -> Sheet:
-    from openpyxl import load_workbook  # only XLSX needs it
-
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:

@@ -1,0 +1,38 @@
+"""What an import says back: every error with its row and column, and what it did or would do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the rows refer back to this module for CellError
+    from .rows import SheetRow
+
+
+@dataclass
+class CellError:
+    row: int  # as the editor counts it: the header is row 1
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column {self.column}: {self.message}"
+
+
+@dataclass
+class ImportReport:
+    rows: list[SheetRow]
+    unknown_columns: list[str]
+    file_errors: list[str] = field(default_factory=list)
+    created: dict[str, list[str]] = field(default_factory=dict)  # kind -> names of new records
+
+    @property
+    def errors(self) -> list[CellError]:
+        return [error for row in self.rows for error in row.errors]
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.file_errors or self.errors)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for row in self.rows if row.outcome == outcome)

@@ -1,0 +1,335 @@
+"""Reading rows: each row of a sheet becomes a ProjectInput for the write layer, or errors naming its cells.
+
+Reading only interprets what a row says (texts, identifiers, a period in Italian, names, places,
+themes); which stored project and which organisations those are is decided by matching.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.utils.text import slugify
+
+from registry.enums import Role, TargetGroup, Theme
+
+from .. import periods
+from ..models import cup_validator
+from ..names import tidy_name
+from ..places import MunicipalityIndex, MunicipalityNotFound
+from ..services import ParticipationInput, ProjectChange, ProjectInput
+from .columns import (
+    MAX_LENGTHS,
+    NAME_LENGTH,
+    URL_LENGTH,
+    SheetColumns,
+    Vocabulary,
+    fold_header,
+    split_lines,
+    split_list,
+)
+from .report import CellError
+
+ROLE_SUFFIX = re.compile(r"^(?P<name>.+?)\s*\[(?P<role>lead|partner|supporting)\]$")
+REACH_SUFFIX = re.compile(r"(?P<name>.+?)\s*\[(?P<reach>direct|indirect)\]")
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+class RowError(Exception):
+    """A cell that cannot be read; `column` is the field it fills."""
+
+    def __init__(self, column: str, message: str):
+        self.column = column
+        self.message = message
+        super().__init__(message)
+
+
+@dataclass
+class SheetRow:
+    number: int  # as the editor counts it: the header is row 1
+    input: ProjectInput = field(default_factory=ProjectInput)
+    municipalities: list[str] = field(default_factory=list)  # ISTAT codes of the Comuni column
+    errors: list[CellError] = field(default_factory=list)
+    change: ProjectChange | None = None  # set by matching
+
+    @property
+    def values(self) -> dict:
+        return self.input.values
+
+    @property
+    def outcome(self) -> str:
+        if self.errors or self.change is None:
+            return "error"
+        return self.change.outcome
+
+    @property
+    def project(self):
+        return self.change.project if self.change else None
+
+    @property
+    def changes(self) -> list[str]:
+        return self.change.changes if self.change else []
+
+    @property
+    def created_names(self) -> list[str]:
+        return [f"{kind}: {name}" for kind, name in self.change.created] if self.change else []
+
+
+class RowReader:
+    """Reads the rows of one sheet, with the sheet's columns and the registry's places and vocabularies."""
+
+    def __init__(self, columns: SheetColumns, municipalities: MunicipalityIndex):
+        self.columns = columns
+        self.municipalities = municipalities
+        self.vocabulary = Vocabulary()
+
+    def read(self, number: int, cells: list) -> SheetRow:
+        row = SheetRow(number=number, input=ProjectInput(label=f"row {number}"))
+        cell = {}
+        for position, name in self.columns.positions.items():
+            value = cells[position] if position < len(cells) else ""
+            if isinstance(value, dt.date):
+                cell[name] = value
+                continue
+            value = str(value).strip()
+            # The export writes a formula-like cell as '=…, '+…, '-…, '@…; read it back as written.
+            if value[:1] == "'" and value[1:2] in FORMULA_STARTS:
+                value = value[1:]
+            cell[name] = value
+        beyond = [str(value).strip() for value in cells[self.columns.width :] if str(value).strip()]
+        if beyond:
+            row.errors.append(
+                CellError(
+                    number,
+                    "-",
+                    f"{len(beyond)} cells beyond the last column («{beyond[0][:40]}»): "
+                    "is there an unquoted ; inside a cell?",
+                )
+            )
+        readers = [
+            self.read_texts, self.read_identifiers, self.read_period, self.read_organisations,
+            self.read_funding, self.read_places, self.read_vocabularies, self.read_links,
+        ]  # fmt: skip
+        for reader in readers:
+            try:
+                reader(row, cell)
+            except RowError as error:
+                row.errors.append(CellError(number, self.columns.label(error.column), error.message))
+        return row
+
+    @staticmethod
+    def _text(cell: dict, name: str) -> str:
+        value = cell.get(name, "")
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        limit = MAX_LENGTHS.get(name)
+        if limit and len(value) > limit:
+            raise RowError(name, f"longer than {limit} characters")
+        return value
+
+    def read_texts(self, row: SheetRow, cell: dict) -> None:
+        title = self._text(cell, "title")
+        if not title:
+            raise RowError("title", "the title is empty")
+        row.values["title"] = title
+        # A column the sheet does not have leaves that field of an existing project as it is.
+        for name in ("acronym", "summary", "general_objective", "people_reached"):
+            if name in cell:
+                row.values[name] = self._text(cell, name)
+        for name in ("specific_objectives", "activities"):
+            if name in cell:
+                row.values[name] = "\n".join(split_lines(self._text(cell, name)))
+
+    def read_identifiers(self, row: SheetRow, cell: dict) -> None:
+        # An empty CUP or code cell says nothing: it never erases the one stored.
+        code = self._text(cell, "code")
+        if code:
+            row.values["code"] = code
+        cup = self._text(cell, "cup").replace(" ", "").upper()
+        if cup:
+            try:
+                cup_validator(cup)
+            except ValidationError:
+                raise RowError("cup", f"«{cup}» is not a CUP (15 characters, such as I69E19001100002)") from None
+            row.values["cup"] = cup
+        row.input.slug = slugify(self._text(cell, "slug"))[:255]
+        year = self._text(cell, "application_year")
+        if year:
+            if not re.fullmatch(r"\d{4}", year):
+                raise RowError("application_year", f"«{year}» is not a year")
+            row.values["application_year"] = int(year)
+
+    def read_period(self, row: SheetRow, cell: dict) -> None:
+        """Only the parts of the period whose columns the sheet has are set; the others stay as they are."""
+        if not {"period", "start", "end", "duration", "duration_months"} & set(cell):
+            return
+        text = self._text(cell, "period")
+        duration_column = "duration" if "duration" in cell else "duration_months"
+        duration_cell = self._text(cell, duration_column)
+        start = end = duration = None
+        has_start = has_end = "period" in cell  # a Periodo column states the whole period, even empty
+        if text:
+            try:
+                period = periods.parse_period(text)
+            except periods.PeriodError as error:
+                raise RowError("period", str(error)) from None
+            start, end, duration = period.start, period.end, period.duration_months
+        if "start" in cell:
+            has_start = True
+            start = self._bound(cell["start"], "start", as_end=False) if cell["start"] else start
+        if "end" in cell:
+            has_end = True
+            end = self._bound(cell["end"], "end", as_end=True) if cell["end"] else end
+        if duration_cell:
+            if re.fullmatch(r"[0-9]{1,4}", duration_cell):
+                duration = int(duration_cell)
+            else:
+                # "Durata: ottobre 2018 – marzo 2020" and "Durata: 26 mesi" are both seen in sheets.
+                try:
+                    parsed = periods.parse_period(duration_cell)
+                except periods.PeriodError as error:
+                    raise RowError(duration_column, str(error)) from None
+                duration = parsed.duration_months or duration
+                if parsed.start and not (has_start and start):
+                    start, end, has_start, has_end = parsed.start, parsed.end, True, True
+                    text = text or duration_cell
+            if duration is not None and not 1 <= duration <= 1200:
+                raise RowError(duration_column, f"{duration} months is not a plausible duration")
+        try:
+            periods.check_order(start, end)
+        except periods.PeriodError as error:
+            raise RowError("end" if "end" in cell else "period", str(error)) from None
+        if "period" in cell or text:
+            row.values["period_text"] = text
+        if has_start:
+            row.values.update(periods.bound_fields("start", start))
+        if has_end:
+            row.values.update(periods.bound_fields("end", end))
+        # A duration is stated by a Durata cell, or (even empty) by a Periodo column.
+        if duration_cell or "period" in cell:
+            row.values["duration_months"] = duration
+
+    @staticmethod
+    def _bound(value, column: str, *, as_end: bool) -> periods.Bound:
+        if isinstance(value, dt.date):
+            return periods.Bound(value, periods.Precision.DAY)
+        try:
+            return periods.parse_bound(value, as_end=as_end)
+        except periods.PeriodError as error:
+            raise RowError(column, str(error)) from None
+
+    def read_organisations(self, row: SheetRow, cell: dict) -> None:
+        if "participations" not in self.columns.links:
+            return
+        row.input.participations = []
+        for column, role in (("lead_partner", Role.LEAD), ("partners", Role.PARTNER), ("supporting", Role.SUPPORTING)):
+            for name in self._names(cell, column):
+                match = ROLE_SUFFIX.match(name)
+                if match:
+                    name, role_written = match["name"].strip(), match["role"]
+                else:
+                    role_written = role
+                row.input.participations.append(ParticipationInput(name=name, role=role_written))
+
+    def read_funding(self, row: SheetRow, cell: dict) -> None:
+        for link in ("funders", "programmes"):
+            if link in self.columns.links:
+                setattr(row.input, link, self._names(cell, link))
+
+    def _names(self, cell: dict, column: str) -> list[str]:
+        names = [tidy_name(name) for name in split_list(self._text(cell, column))]
+        for name in names:
+            if len(name) > NAME_LENGTH:
+                raise RowError(column, f"«{name[:40]}…» is longer than {NAME_LENGTH} characters")
+        return names
+
+    def read_places(self, row: SheetRow, cell: dict) -> None:
+        if "territories" in self.columns.links:
+            row.input.territories = self._names(cell, "territories")
+        codes, problems = [], []
+        for text in split_list(self._text(cell, "municipalities")):
+            if re.fullmatch(r"[0-9]{4,5}", text):
+                text = text.zfill(6)  # a spreadsheet keeps ISTAT codes as numbers and drops their leading zeros
+            try:
+                code = self.municipalities.resolve(text)
+            except MunicipalityNotFound as error:
+                problems.append(str(error))
+                continue
+            if code not in codes:
+                codes.append(code)
+        if problems:
+            raise RowError("municipalities", "; ".join(problems))
+        row.municipalities = codes
+        if "countries" not in cell:
+            return
+        countries = [code.upper() for code in split_list(self._text(cell, "countries"))]
+        wrong = [code for code in countries if not re.fullmatch(r"[A-Z]{2}", code)]
+        if wrong:
+            raise RowError("countries", f"{', '.join(wrong)}: use two-letter ISO 3166 codes such as IT or FR")
+        row.values["countries"] = countries
+
+    def read_vocabularies(self, row: SheetRow, cell: dict) -> None:
+        if "themes" in self.columns.links:
+            themes = []
+            for text in split_list(self._text(cell, "themes")):
+                code = self.vocabulary.themes.get(fold_header(text))
+                if code is None:
+                    raise RowError("themes", f"«{text}» is not a theme (accepted: {', '.join(Theme.values)})")
+                themes.append(code)
+            row.input.themes = list(dict.fromkeys(themes))
+        if "target_groups" not in self.columns.links:
+            return
+        groups: dict[str, str | None] = {}
+        for text in split_list(self._text(cell, "target_groups")):
+            reach = None
+            match = REACH_SUFFIX.fullmatch(text)
+            if match:
+                text, reach = match["name"], match["reach"]
+            code = self.vocabulary.target_groups.get(fold_header(text))
+            if code is None:
+                accepted = ", ".join(TargetGroup.values)
+                raise RowError("target_groups", f"«{text}» is not a target group (accepted: {accepted})")
+            groups.setdefault(code, reach)
+        # "Destinatari" in a sheet is the source's own words; terms of the vocabulary found in it
+        # become target groups, and the words are kept as they are.
+        beneficiaries = self._text(cell, "beneficiaries")
+        if "beneficiaries" in cell:
+            row.values["beneficiaries"] = beneficiaries
+        for text in split_list(beneficiaries):
+            code = self.vocabulary.target_groups.get(fold_header(text))
+            if code:
+                groups.setdefault(code, None)
+        row.input.target_groups = groups
+        # Only a target-groups column says which groups a project has; groups found in the
+        # Destinatari words are added to those it has, with the reach they have (or direct).
+        row.input.target_groups_replace = "target_groups" in cell
+
+    def read_links(self, row: SheetRow, cell: dict) -> None:
+        if "website" in cell:
+            website = self._text(cell, "website")
+            if website and not re.match(r"^https?://", website):
+                website = "https://" + website
+            if website:
+                self._check_url(website, "website")
+            row.values["website"] = website
+        if "sources" in cell:
+            sources = []
+            for text in split_list(self._text(cell, "sources")):
+                if re.match(r"^https?://", text):
+                    self._check_url(text, "sources")
+                    sources.append({"title": text, "url": text})
+                else:
+                    sources.append({"title": text, "document": text})
+            row.values["sources"] = sources
+
+    @staticmethod
+    def _check_url(value: str, column: str) -> None:
+        try:
+            URLValidator(schemes=["http", "https"])(value)
+        except ValidationError:
+            raise RowError(column, f"«{value[:80]}» is not a web address") from None
+        if len(value) > URL_LENGTH:
+            raise RowError(column, f"a web address longer than {URL_LENGTH} characters")

@@ -1,0 +1,61 @@
+"""The registry's write layer: every path that writes projects and the records they name goes here.
+
+The seed loader (projects.seed), sheet imports from the admin or the command (projects.importing)
+and the admin's own forms and actions call these functions, so that a rule is written once and
+holds everywhere:
+
+- matching.py: which stored record or project a source speaks of (names, CUP, code, title, slug);
+- slugs.py: how a new record gets its address;
+- records.py: organisations, funders, programmes and territories, one at a time or in bulk;
+- projects.py: projects and their links, planned and checked first, then written in bulk, all or nothing;
+- bulk.py: many rows in few statements (COPY on PostgreSQL).
+"""
+
+from .matching import (
+    AmbiguousName,
+    ProjectIndex,
+    ProjectKeys,
+    ProjectMatch,
+    ProjectMatchError,
+    RecordIndex,
+    project_match,
+    record_match,
+)
+from .projects import (
+    ParticipationInput,
+    ProjectBatch,
+    ProjectChange,
+    ProjectInput,
+    project_upsert,
+    projects_publish,
+    related_sync,
+)
+from .records import CHANGED, NEW, RECORD_MODELS, UNCHANGED, m2m_sync, record_upsert, records_create
+from .slugs import project_slug_text, slugs_allocate
+
+__all__ = [
+    "CHANGED",
+    "NEW",
+    "RECORD_MODELS",
+    "UNCHANGED",
+    "AmbiguousName",
+    "ParticipationInput",
+    "ProjectBatch",
+    "ProjectChange",
+    "ProjectIndex",
+    "ProjectInput",
+    "ProjectKeys",
+    "ProjectMatch",
+    "ProjectMatchError",
+    "RecordIndex",
+    "m2m_sync",
+    "project_match",
+    "project_slug_text",
+    "project_upsert",
+    "projects_publish",
+    "record_match",
+    "record_upsert",
+    "records_create",
+    "related_sync",
+    "slugs_allocate",
+]

@@ -1,0 +1,70 @@
+"""Writing many rows at once: the registry's imports and seed write tens of thousands of link rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+
+from django.db import connection, models
+from django.db.models import F, Lookup
+
+# PostgreSQL takes long IN (…) lists well; SQLite counts every value against its parameter limit.
+LARGEST_CHUNK = 5000
+
+
+def chunk_size() -> int:
+    """How many values one IN (…) list may hold on this database."""
+    limit = connection.features.max_query_params
+    return min(LARGEST_CHUNK, limit - 10) if limit else LARGEST_CHUNK
+
+
+def chunked(items: Sequence, size: int | None = None) -> Iterator[Sequence]:
+    """Slices of at most `size` items (by default as many as one IN (…) list may hold here)."""
+    size = size or chunk_size()
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class AnyOf(Lookup):
+    """`column = ANY(%s)` with one array parameter on PostgreSQL; `column IN (…)` elsewhere.
+
+    A batch looks up thousands of CUPs, codes, titles and slugs at once: as an array they cost one
+    parameter, where an IN (…) list costs Django and the driver work for each value.
+    """
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        values = list(self.rhs)
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s)", [*lhs_params, values]
+        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
+
+
+def any_of(column: str, values: Sequence) -> AnyOf:
+    """A filter for rows whose `column` is one of `values` (at most chunk_size() of them)."""
+    return AnyOf(F(column), values)
+
+
+def insert_rows(model: type[models.Model], columns: list[str], rows: list[tuple]) -> None:
+    """Insert rows of column values: PostgreSQL's COPY where there is one, bulk_create elsewhere.
+
+    Link rows are the bulk of an import (five or more per project); building a model instance for
+    each costs more than the database does to store it.
+    """
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(model._meta.db_table)
+        names = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column) for c in columns)
+        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for values in rows:
+                copy.write_row(values)
+        return
+    model.objects.bulk_create([model(**dict(zip(columns, values, strict=True))) for values in rows], batch_size=1000)
+
+
+def delete_pks(model: type[models.Model], pks: Iterable[int]) -> None:
+    for chunk in chunked(list(pks)):
+        model.objects.filter(pk__in=chunk).delete()

@@ -1,0 +1,85 @@
+"""The registry's vocabularies: small fixed lists, stored as codes and shown with Italian labels.
+
+Both apps read their choices here, so that neither imports the other's models to get one, and so
+that a filter, an export or an import reads a code's label from one place.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """The part an organisation plays in one project; it lives on the link, not on the organisation."""
+
+    LEAD = "lead", _("Lead partner")
+    PARTNER = "partner", _("Partner")
+    SUPPORTING = "supporting", _("Supporting body")
+
+
+_ROLE_POSITIONS = {role: position for position, role in enumerate(Role.values)}
+
+
+def role_position(role: str) -> int:
+    """Where a role's organisations stand in a project's list: lead first, then partners, then supporting bodies."""
+    return _ROLE_POSITIONS[role]
+
+
+class PartnerKind(models.TextChoices):
+    PUBLIC_BODY = "public_body", _("Public body")
+    THIRD_SECTOR = "third_sector", _("Third-sector organisation")
+    COMPANY = "company", _("Company")
+    FOUNDATION = "foundation", _("Foundation")
+    UNIVERSITY = "university", _("University or research centre")
+    EU_INTERNATIONAL = "eu_international", _("EU or international body")
+    NETWORK = "network", _("Network or association of organisations")
+    OTHER = "other", _("Other")
+
+
+class ProgrammeKind(models.TextChoices):
+    PROGRAMME = "programme", _("Funding programme")
+    CALL = "call", _("Call for proposals")
+
+
+class Status(models.TextChoices):
+    """Where a project stands today; derived from its period (see projects.status), never stored."""
+
+    PLANNED = "planned", _("Planned")
+    ACTIVE = "active", _("Active")
+    CLOSED = "closed", _("Closed")
+    UNKNOWN = "unknown", _("Period not stated")
+
+
+class Theme(models.TextChoices):
+    HOUSING = "housing", _("Housing")
+    WORK_TRAINING = "work_training", _("Work and training")
+    HEALTH = "health", _("Health and psychological well-being")
+    MEDIATION = "mediation", _("Mediation")
+    SCHOOLING_FAMILIES = "schooling_families", _("Schooling and families")
+    NETWORKS_GOVERNANCE = "networks_governance", _("Networks and governance")
+    AWARENESS = "awareness", _("Awareness and participation")
+
+
+class TargetGroup(models.TextChoices):
+    """Who a project is for, in the legal and reception-system terms the sector works with."""
+
+    ASYLUM_SEEKERS = "asylum_seekers", _("Asylum seekers")
+    INTERNATIONAL_PROTECTION = "international_protection", _("Holders of international protection")
+    HUMANITARIAN_PROTECTION = "humanitarian_protection", _("Holders of humanitarian or special protection")
+    REFUGEES = "refugees", _("Refugees")
+    UNACCOMPANIED_MINORS = "unaccompanied_minors", _("Unaccompanied foreign minors")
+    THIRD_COUNTRY_NATIONALS = "third_country_nationals", _("Third-country nationals")
+    MIGRANT_BACKGROUND = "migrant_background", _("People with a migrant background")
+    FAMILIES_WITH_MINORS = "families_with_minors", _("Families with minors")
+    YOUNG_PEOPLE = "young_people", _("Young migrants")
+    NEET = "neet", _("NEET (not in education, employment or training)")
+    CAS_GUESTS = "cas_guests", _("People in extraordinary reception centres (CAS)")
+    SAI_GUESTS = "sai_guests", _("People in the reception and integration system (SAI)")
+    LEAVING_RECEPTION = "leaving_reception", _("People leaving the reception system")
+    HOUSING_HARDSHIP = "housing_hardship", _("People in housing hardship or severe deprivation")
+    PRACTITIONERS = "practitioners", _("Practitioners and public officials")
+    LOCAL_COMMUNITY = "local_community", _("Local community and citizens")
+
+
+class Reach(models.TextChoices):
+    DIRECT = "direct", _("Direct beneficiaries")
+    INDIRECT = "indirect", _("Indirect beneficiaries")

@@ -10,23 +10,9 @@ By phase:
 - report.py: what the admin's preview and the command show.
 """
 
-from .columns import HEADER_ALIASES, SHEET_FIELDS, SheetColumns, map_headers, split_list
+from .columns import map_headers
 from .report import CellError, ImportReport
-from .rows import SheetRow
 from .sheets import Sheet, SheetError, read_sheet
 from .writing import import_sheet
 
-__all__ = [
-    "HEADER_ALIASES",
-    "SHEET_FIELDS",
-    "CellError",
-    "ImportReport",
-    "Sheet",
-    "SheetColumns",
-    "SheetError",
-    "SheetRow",
-    "import_sheet",
-    "map_headers",
-    "read_sheet",
-    "split_list",
-]
+__all__ = ["CellError", "ImportReport", "Sheet", "SheetError", "import_sheet", "map_headers", "read_sheet"]

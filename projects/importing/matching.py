@@ -94,7 +94,7 @@ class TerritoryPlanner:
 
     def __init__(self, batch: ProjectBatch, rows: list[SheetRow]):
         self.batch = batch
-        self.index = batch.records["territory"]
+        self.index = batch.records("territory")
         # The municipalities of the stored territories the sheet names, in one query.
         names = {name for row in rows for name in (row.input.territories or [])}
         names |= {self._default_name(row) for row in rows if row.municipalities}

@@ -167,10 +167,11 @@ class ProjectIndex:
         for key, values in wanted.items():
             for column in columns[key]:
                 for chunk in chunked(sorted(values)):
-                    pks.update(Project.objects.filter(any_of(column, chunk)).values_list("pk", flat=True))
+                    rows = Project.objects.filter(any_of(column, chunk)).order_by()
+                    pks.update(rows.values_list("pk", flat=True))
         projects = []
         for chunk in chunked(sorted(pks)):
-            projects.extend(queryset.filter(any_of("pk", chunk)))
+            projects.extend(queryset.filter(any_of("pk", chunk)).order_by())
         return cls(projects)
 
     def add(self, project: Project) -> None:
@@ -209,10 +210,12 @@ class ProjectIndex:
                 continue  # a weaker key cannot contradict the key that decided
             candidates = self.lookup(key, keys)
             if found is None:
+                # The slug the title makes is the title, for messages and for the columns they name.
+                field = "title" if key == "title_slug" else key
                 if len(candidates) > 1:
-                    raise ProjectMatchError(key, _ambiguity(key, keys, candidates))
+                    raise ProjectMatchError(field, _ambiguity(key, keys, candidates))
                 if candidates:
-                    found = ProjectMatch(candidates[0], "title" if key == "title_slug" else key)
+                    found = ProjectMatch(candidates[0], field)
             elif key in STRONG_KEYS and candidates and found.project not in candidates:
                 other = candidates[0]
                 raise ProjectMatchError(

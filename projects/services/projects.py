@@ -66,15 +66,8 @@ class ProjectInput:
     target_groups: dict[str, str | None] | None = None  # code -> reach; None keeps the stored reach
     target_groups_replace: bool = True  # False: the groups named are added to those stored
     label: str = ""  # how messages name the source: "row 5"
-    _keys: ProjectKeys | None = field(default=None, repr=False, compare=False)
 
     def keys(self) -> ProjectKeys:
-        """The keys the input can be matched on (made once: matching asks for them more than once)."""
-        if self._keys is None or self._keys.title != self.values.get("title", ""):
-            self._keys = self._make_keys()
-        return self._keys
-
-    def _make_keys(self) -> ProjectKeys:
         return ProjectKeys(
             cup=(self.values.get("cup") or "").replace(" ", "").upper(),
             code=self.values.get("code", ""),
@@ -90,7 +83,6 @@ class ProjectChange:
 
     input: ProjectInput
     project: Project
-    match: ProjectMatch
     outcome: str = UNCHANGED
     fields: list[str] = field(default_factory=list)  # project fields that change
     links: dict[str, Any] = field(default_factory=dict)  # the links stated, resolved to records
@@ -125,13 +117,17 @@ class ProjectBatch:
         published when `publish` is set. `records` are indexes by kind already loaded by the caller."""
         self.publish = publish
         self.projects = ProjectIndex.load([item.keys() for item in inputs], queryset=stored_projects())
-        self.records: dict[str, RecordIndex] = dict(records or {})
-        for kind, model in RECORD_MODELS.items():
-            self.records.setdefault(kind, RecordIndex.load(model))
+        self._records: dict[str, RecordIndex] = dict(records or {})
         self.new_records: dict[str, list] = {kind: [] for kind in RECORD_MODELS}
         self.new_territory_codes: dict[int, set[str]] = {}  # id(new territory) -> ISTAT codes
         self.changes: list[ProjectChange] = []
         self._claimed: dict[int, ProjectChange] = {}  # id(project) -> the change that planned it
+
+    def records(self, kind: str) -> RecordIndex:
+        """The index of one kind of record, loaded the first time the batch needs it."""
+        if kind not in self._records:
+            self._records[kind] = RecordIndex.load(RECORD_MODELS[kind])
+        return self._records[kind]
 
     # --- planning -------------------------------------------------------------------------------
 
@@ -149,7 +145,7 @@ class ProjectBatch:
         match = match if match is not None else self.match(item)
         new = match.project is None
         project = Project(is_published=self.publish, slug=item.slug) if new else match.project
-        change = ProjectChange(input=item, project=project, match=match, outcome=NEW if new else UNCHANGED)
+        change = ProjectChange(input=item, project=project, outcome=NEW if new else UNCHANGED)
         self._apply_values(change)
         for link in RECORD_LINKS:
             if getattr(item, link) is not None:
@@ -202,13 +198,13 @@ class ProjectBatch:
         """The record the name stands for; a new one (planned, not stored) when there is none."""
         kind = RECORD_LINKS[link]
         try:
-            record = self.records[kind].find(name)
+            record = self.records(kind).find(name)
         except AmbiguousName as error:
             change.add_error(link, str(error))
             return None
         if record is None:
             record = RECORD_MODELS[kind](name=tidy_name(name))
-            self.records[kind].add(record)
+            self.records(kind).add(record)
             self.new_records[kind].append(record)
         if record.pk is None:
             change.created.append((kind, record.name))
@@ -286,7 +282,7 @@ class ProjectBatch:
     def new_territory(self, name: str, codes: set[str]) -> Territory:
         """Plan a territory the batch creates, with the municipalities (ISTAT codes) it covers."""
         territory = Territory(name=tidy_name(name))
-        self.records["territory"].add(territory)
+        self.records("territory").add(territory)
         self.new_records["territory"].append(territory)
         self.new_territory_codes[id(territory)] = set(codes)
         return territory

@@ -22,10 +22,10 @@ def slugs_allocate(*, model: type[models.Model], texts: list[str]) -> list[str]:
     bases = [slugify(text)[:BASE_LENGTH].strip("-") or FALLBACK for text in texts]
     taken: set[str] = set()
     for chunk in chunked(sorted(set(bases))):
-        taken.update(model.objects.filter(any_of("slug", chunk)).values_list("slug", flat=True))
+        taken.update(model.objects.filter(any_of("slug", chunk)).order_by().values_list("slug", flat=True))
     # Only a base already in use can have numbered variants in use too.
     for base in set(bases) & taken:
-        taken.update(model.objects.filter(slug__startswith=f"{base}-").values_list("slug", flat=True))
+        taken.update(model.objects.filter(slug__startswith=f"{base}-").order_by().values_list("slug", flat=True))
     slugs = []
     for base in bases:
         slug, number = base, 2

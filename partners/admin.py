@@ -1,10 +1,16 @@
 from django.contrib import admin
-from django.db.models import Count, Q
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from registry.enums import Role
 
+from .filters import count_of
 from .models import LeadPartner, Partner
+
+
+def participations():
+    # Through the reverse relation, so that partners never imports the projects app.
+    return Partner._meta.get_field("participations").related_model.objects.filter(partner=OuterRef("pk"))
 
 
 class RoleFilter(admin.SimpleListFilter):
@@ -16,7 +22,7 @@ class RoleFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value():
-            return queryset.filter(participations__role=self.value()).distinct()
+            return queryset.filter(Exists(participations().filter(role=self.value())))
         return queryset
 
 
@@ -35,7 +41,7 @@ class PartnerAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_project_count=Count("participations__project", distinct=True))
+        return super().get_queryset(request).annotate(_project_count=count_of(participations()))
 
     @admin.display(description=_("projects"), ordering="_project_count")
     def project_count(self, obj):
@@ -51,8 +57,8 @@ class LeadPartnerAdmin(PartnerAdmin):
 
     def get_queryset(self, request):
         return LeadPartner.objects.annotate(
-            _project_count=Count("participations__project", distinct=True),
-            _led=Count("participations", filter=Q(participations__role=Role.LEAD), distinct=True),
+            _project_count=count_of(participations()),
+            _led=count_of(participations().filter(role=Role.LEAD)),
         )
 
     @admin.display(description=_("projects led"), ordering="_led")

@@ -1,5 +1,6 @@
 import django_filters
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from registry.enums import PartnerKind, Role
@@ -22,13 +23,25 @@ class PartnerFilter(django_filters.FilterSet):
         return queryset.search(value)
 
     def filter_role(self, queryset, name, value):
-        return queryset.filter(participations__role=value, participations__project__is_published=True).distinct()
+        return queryset.filter(Exists(published_links().filter(role=value)))
+
+
+def published_links():
+    # Through the reverse relation, so that partners never imports the projects app.
+    participation = Partner._meta.get_field("participations").related_model
+    return participation.objects.filter(partner=OuterRef("pk"), project__is_published=True)
+
+
+def count_of(links) -> Subquery:
+    """How many projects the links name, computed for the rows shown only (a correlated subquery): a
+    join and GROUP BY would first count the projects of every organisation in the registry."""
+    counted = links.order_by().values("partner").annotate(n=Count("project", distinct=True)).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def with_project_counts(queryset):
     """Number of published projects per organisation, in each role."""
-    published = Q(participations__project__is_published=True)
     return queryset.annotate(
-        lead_count=Count("participations", filter=published & Q(participations__role=Role.LEAD), distinct=True),
-        project_count=Count("participations__project", filter=published, distinct=True),
+        lead_count=count_of(published_links().filter(role=Role.LEAD)),
+        project_count=count_of(published_links()),
     )

@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -10,14 +11,20 @@ from registry.fields import WebsiteField, validate_sources
 class PartnerQuerySet(models.QuerySet):
     def leading(self) -> "PartnerQuerySet":
         """Organisations that lead at least one project."""
-        return self.filter(participations__role=Role.LEAD).distinct()
+        links = self.model._meta.get_field("participations").related_model.objects.filter(
+            partner=OuterRef("pk"), role=Role.LEAD
+        )
+        return self.filter(Exists(links))
 
     def in_published_projects(self, *, role: str | None = None) -> "PartnerQuerySet":
         """Organisations the public may see: those named by at least one published project."""
-        links = {"participations__project__is_published": True}
+        # A semi-join (EXISTS): a join would repeat an organisation once per project and need DISTINCT.
+        links = self.model._meta.get_field("participations").related_model.objects.filter(
+            partner=OuterRef("pk"), project__is_published=True
+        )
         if role:
-            links["participations__role"] = role
-        return self.filter(**links).distinct()
+            links = links.filter(role=role)
+        return self.filter(Exists(links))
 
     def search(self, text: str) -> "PartnerQuerySet":
         return self.filter(models.Q(name__icontains=text) | models.Q(other_names__icontains=text))

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
@@ -11,11 +12,9 @@ from .models import Partner
 
 @require_safe
 def partner_list(request):
-    partner_filter = PartnerFilter(request.GET or None, queryset=with_project_counts(Partner.objects.all()))
+    partner_filter = PartnerFilter(request.GET or None, queryset=Partner.objects.in_published_projects())
     invalid = partner_filter.is_bound and not partner_filter.form.is_valid()
-    partners = (
-        partner_filter.qs.filter(project_count__gt=0).order_by("name") if not invalid else Partner.objects.none()
-    )
+    partners = with_project_counts(partner_filter.qs).order_by("name") if not invalid else Partner.objects.none()
     page_context, error = paginate(request, partners, settings.PROJECTS_PER_PAGE * 2)
     if error:
         return error
@@ -28,18 +27,25 @@ def partner_detail(request, slug: str):
     # An organisation named only by drafts is not public yet.
     partner = get_object_or_404(Partner.objects.in_published_projects(), slug=slug)
     # Through the reverse relation, so that partners never imports the projects app.
-    links = (
-        partner.participations.filter(project__is_published=True)
-        .select_related("project")
-        .prefetch_related("project__participations__partner")
-        .order_by("role_order", "project__title")
+    links = partner.participations.filter(project__is_published=True)
+    counts = {role: count for role, count in links.values_list("role").annotate(n=Count("pk")).order_by()}
+    # Some organisations take part in thousands of projects: their list is paged, lead roles first.
+    page_context, error = paginate(
+        request,
+        links.select_related("project").order_by("role_order", "project__title", "pk"),
+        settings.PROJECTS_PER_PAGE * 2,
     )
+    if error:
+        return error
     by_role = {role: [] for role in Role}
-    for link in links:
+    for link in page_context["page_obj"].object_list:
         by_role[Role(link.role)].append(link)
     context = {
+        **page_context,
         "partner": partner,
-        "projects_by_role": [(role.label, items) for role, items in by_role.items() if items],
-        "project_count": len({link.project_id for link in links}),
+        "projects_by_role": [
+            (role.label, counts.get(role.value, 0), items) for role, items in by_role.items() if items
+        ],
+        "project_count": links.values("project_id").distinct().count() if len(counts) > 1 else sum(counts.values()),
     }
     return render(request, "partners/partner_detail.html", context)

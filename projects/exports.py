@@ -1,16 +1,32 @@
 """One record per project, the same for the JSON and the CSV export (which imports back unchanged),
-and the import template: the headers editors may use, with one example row."""
+and the import template: the headers editors may use, with one example row.
+
+`project_record` makes the record of one project read with `with_export_data()`; the exports make
+the same records with `export_records`, from plain rows read a chunk at a time (see there). Both go
+through `make_record`, so that the record is written once.
+"""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
-from collections.abc import Iterable, Iterator
+import operator
+import sys
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
+from typing import Any
 
-from registry.enums import Role
+from django.db.models import Aggregate, F, Lookup, QuerySet, TextField
+from django.utils import timezone
 
-from .models import Project
+from partners.models import Partner
+from registry.enums import Role, TargetGroup, Theme
+
+from . import periods, status
+from .models import Participation, Project, ProjectTargetGroup, ProjectTheme, Territory
 
 EXPORT_COLUMNS = [
     "slug",
@@ -38,35 +54,253 @@ EXPORT_COLUMNS = [
 LIST_SEPARATOR = "; "
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The project's own fields a record is made from, in the order `make_record` takes them.
+RECORD_FIELDS = (
+    "slug", "title", "acronym", "code", "cup", "summary", "start", "start_precision", "end", "end_precision",
+    "duration_months", "countries", "website", "sources",
+)  # fmt: skip
+LEAD = Role.LEAD.value
+
+
+class _Rank(dict):
+    """Each code's position in its vocabulary; a code no longer in it goes last."""
+
+    def __missing__(self, code: str) -> int:
+        return len(self)
+
+
+_THEME_RANK = _Rank({code: position for position, code in enumerate(Theme.values)})
+_TARGET_GROUP_RANK = _Rank({code: position for position, code in enumerate(TargetGroup.values)})
+# Organisation names and municipality codes kept across chunks at most (a few MB; codes are shared strings).
+KEPT_ACROSS_CHUNKS = 500_000
+# The streamed text is handed over in pieces of about this many characters, not one per record.
+PIECE_SIZE = 1 << 16
+
+
+# Excel reads a CSV as UTF-8 only when it starts with this mark (else as the system's code page).
+BOM = "\ufeff"
+
+
+class ItalianExcel(csv.excel):
+    """A CSV as Excel reads and writes it in an Italian locale, where the comma is the decimal mark:
+    `;` between cells, CRLF after each row (and the file starts with `BOM`)."""
+
+    delimiter = ";"
+
+
+def make_record(
+    fields: Sequence,
+    *,
+    partners: Sequence[tuple[str, str]],
+    funders: list[str],
+    programmes: list[str],
+    territories: list[str],
+    municipalities: list[str],
+    themes: Iterable[str],
+    target_groups: Iterable[str],
+    today: dt.date,
+) -> dict:
+    """The export's record: the project's `RECORD_FIELDS` values, its (name, role) links in the list's order,
+    its funders', programmes' and territories' names in name order, and its sorted municipality codes."""
+    (
+        slug, title, acronym, code, cup, summary, start, start_precision, end, end_precision, duration_months,
+        countries, website, sources,
+    ) = fields  # fmt: skip
+    return {
+        "slug": slug,
+        "title": title,
+        "acronym": acronym,
+        "code": code,
+        "cup": cup,
+        "summary": summary,
+        "lead_partner": next((name for name, role in partners if role == LEAD), ""),
+        "partners": [{"name": name, "role": role} for name, role in partners],
+        "funders": funders,
+        "programmes": programmes,
+        "start": periods.stored_bound(start, start_precision).iso() if start else "",
+        "end": periods.stored_bound(end, end_precision).iso() if end else "",
+        "duration_months": duration_months,
+        "status": status.status_on(start, end, today),
+        "themes": sorted(themes, key=_THEME_RANK.__getitem__),
+        "target_groups": sorted(target_groups, key=_TARGET_GROUP_RANK.__getitem__),
+        "territories": territories,
+        "municipalities": municipalities,
+        "countries": list(countries),
+        "website": website,
+        "sources": [source.get("url") or source.get("document", "") for source in sources],
+    }
 
 
 def project_record(project: Project) -> dict:
     """The export's record of a project; expects a queryset built with `with_export_data()`."""
-    lead = project.lead_partner
-    municipalities = sorted({m.istat_code for t in project.territories.all() for m in t.municipalities.all()})
-    return {
-        "slug": project.slug,
-        "title": project.title,
-        "acronym": project.acronym,
-        "code": project.code,
-        "cup": project.cup,
-        "summary": project.summary,
-        "lead_partner": lead.name if lead else "",
-        "partners": [{"name": link.partner.name, "role": link.role} for link in project.participations.all()],
-        "funders": [funder.name for funder in project.funders.all()],
-        "programmes": [programme.name for programme in project.programmes.all()],
-        "start": project.start_iso,
-        "end": project.end_iso,
-        "duration_months": project.duration_months,
-        "status": project.status,
-        "themes": project.theme_codes,
-        "target_groups": project.target_group_codes,
-        "territories": [territory.name for territory in project.territories.all()],
-        "municipalities": municipalities,
-        "countries": list(project.countries),
-        "website": project.website,
-        "sources": [source.get("url") or source.get("document", "") for source in project.sources],
+    territories = project.territories.all()
+    return make_record(
+        [getattr(project, name) for name in RECORD_FIELDS],
+        partners=[(link.partner.name, link.role) for link in project.participations.all()],
+        funders=[funder.name for funder in project.funders.all()],
+        programmes=[programme.name for programme in project.programmes.all()],
+        territories=[territory.name for territory in territories],
+        municipalities=sorted({m.istat_code for t in territories for m in t.municipalities.all()}),
+        themes=[link.theme for link in project.theme_links.all()],
+        target_groups=[link.target_group for link in project.target_group_links.all()],
+        today=timezone.localdate(),
+    )
+
+
+def export_records(projects: QuerySet, *, chunk_size: int) -> Iterator[dict]:
+    """The record of every project in the queryset, in its order, equal to `project_record`'s.
+
+    Only the projects' ids are read from the queryset (whatever its filters, one query streamed by
+    the database); the records are then made a chunk of ids at a time from plain rows, in the same
+    few queries per chunk whatever its size, so memory stays flat however many projects there are.
+    """
+    ids = projects.prefetch_related(None).values_list("pk", flat=True).iterator(chunk_size=chunk_size)
+    partner_names = KeptAcrossChunks(_partner_names)
+    municipality_codes = KeptAcrossChunks(_municipality_codes, empty=(), weight=len)
+    today = timezone.localdate()
+    while chunk := list(islice(ids, chunk_size)):
+        yield from _chunk_records(chunk, partner_names, municipality_codes, today)
+
+
+class _AmongIds(Lookup):
+    """The column is one of these ids, given to the database as one parameter however many they are:
+    binding thousands of parameters one by one costs the client more than the query costs the database
+    (and SQLite before 3.32 refuses more than 999)."""
+
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} IN ({', '.join(['%s'] * len(self.rhs))})", (*params, *self.rhs)
+
+    def as_postgresql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s::bigint[])", (*params, "{" + ",".join(map(str, self.rhs)) + "}")
+
+    def as_sqlite(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} IN (SELECT value FROM json_each(%s))", (*params, json.dumps(self.rhs))
+
+
+def _among(field: str, ids: list[int]) -> _AmongIds:
+    return _AmongIds(F(field), ids)
+
+
+def _chunk_records(
+    ids: list[int], partner_names: KeptAcrossChunks, municipality_codes: KeptAcrossChunks, today: dt.date
+) -> Iterator[dict]:
+    fields = {
+        row[0]: row[1:]
+        for row in Project.objects.filter(_among("pk", ids)).order_by().values_list("pk", *RECORD_FIELDS)
     }
+    participations = _grouped(
+        Participation.objects.filter(_among("project_id", ids))
+        .order_by("project_id", "role_order", "order", "pk")
+        .values_list("project_id", "partner_id", "role"),
+        pairs=True,
+    )
+    funders = _grouped(
+        Project.funders.through.objects.filter(_among("project_id", ids))
+        .order_by("project_id", "funder__name")
+        .values_list("project_id", "funder__name")
+    )
+    programmes = _grouped(
+        Project.programmes.through.objects.filter(_among("project_id", ids))
+        .order_by("project_id", "programme__name")
+        .values_list("project_id", "programme__name")
+    )
+    territories = _grouped(
+        Project.territories.through.objects.filter(_among("project_id", ids))
+        .order_by("project_id", "territory__name")
+        .values_list("project_id", "territory_id", "territory__name"),
+        pairs=True,
+    )
+    themes = _codes_by(ProjectTheme.objects, "project_id", "theme", ids)
+    target_groups = _codes_by(ProjectTargetGroup.objects, "project_id", "target_group", ids)
+    names = partner_names.load(partner_id for links in participations.values() for partner_id, _ in links)
+    codes = municipality_codes.load(territory_id for links in territories.values() for territory_id, _ in links)
+    for pk in ids:
+        if pk not in fields:  # deleted since its id was read
+            continue
+        links = territories.get(pk, ())
+        if len(links) == 1:
+            municipalities = list(codes[links[0][0]])
+        else:
+            municipalities = sorted({code for territory_id, _ in links for code in codes[territory_id]})
+        yield make_record(
+            fields[pk],
+            partners=[(names[partner_id], role) for partner_id, role in participations.get(pk, ())],
+            funders=funders.get(pk, []),
+            programmes=programmes.get(pk, []),
+            territories=[name for _, name in links],
+            municipalities=municipalities,
+            themes=themes.get(pk, ()),
+            target_groups=target_groups.get(pk, ()),
+            today=today,
+        )
+
+
+class _Joined(Aggregate):
+    """A group's codes joined by commas, in no particular order (codes hold no comma)."""
+
+    function = "STRING_AGG"
+    template = "%(function)s(%(expressions)s, ',')"
+    output_field = TextField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra_context)
+
+
+def _codes_by(rows: QuerySet, key: str, code: str, ids: list[int]) -> dict[int, list[str]]:
+    """The codes of each key among these ids, read one row per key rather than one per code."""
+    grouped = rows.filter(_among(key, ids)).order_by().values(key).annotate(codes=_Joined(code))
+    return {key_id: codes.split(",") for key_id, codes in grouped.values_list(key, "codes")}
+
+
+def _grouped(rows: Iterable[tuple], *, pairs: bool = False) -> dict[int, list]:
+    """Rows of (project id, value) or, with `pairs`, (project id, value, value), grouped by project in their order."""
+    grouped = defaultdict(list)
+    if pairs:
+        for project_id, first, second in rows:
+            grouped[project_id].append((first, second))
+    else:
+        for project_id, value in rows:
+            grouped[project_id].append(value)
+    return grouped
+
+
+class KeptAcrossChunks:
+    """Values read by id when a chunk first needs them and kept for the chunks after it, since projects
+    share organisations and territories; past `KEPT_ACROSS_CHUNKS` items in all they are dropped and
+    read again as needed, so that memory stays flat however many there are."""
+
+    def __init__(self, read: Callable[[list[int]], dict[int, Any]], *, empty: Any = None, weight=lambda value: 1):
+        self.read, self.empty, self.weight = read, empty, weight
+        self.values: dict[int, Any] = {}
+        self.size = 0
+
+    def load(self, ids: Iterable[int]) -> dict[int, Any]:
+        """Make sure these ids are held (an id the database does not know gets `empty`); all held values."""
+        if self.size > KEPT_ACROSS_CHUNKS:
+            self.values.clear()
+            self.size = 0
+        missing = {id_ for id_ in ids if id_ not in self.values}
+        if missing:
+            found = self.read(list(missing))
+            for id_ in missing:
+                value = self.values[id_] = found.get(id_, self.empty)
+                self.size += self.weight(value)
+        return self.values
+
+
+def _partner_names(partner_ids: list[int]) -> dict[int, str]:
+    return dict(Partner.objects.filter(_among("pk", partner_ids)).values_list("pk", "name"))
+
+
+def _municipality_codes(territory_ids: list[int]) -> dict[int, tuple[str, ...]]:
+    """Each territory's municipality codes, sorted; one string per code however many territories hold it."""
+    found = _codes_by(Territory.municipalities.through.objects, "territory_id", "municipality_id", territory_ids)
+    return {territory_id: tuple(sorted(map(sys.intern, codes))) for territory_id, codes in found.items()}
 
 
 def escape_formula(value: str) -> str:
@@ -78,35 +312,87 @@ def csv_cell(name: str, value) -> str:
     if value is None:
         return ""
     if name == "partners":
-        value = LIST_SEPARATOR.join(f"{item['name']} [{item['role']}]" for item in value)
+        value = LIST_SEPARATOR.join([f"{item['name']} [{item['role']}]" for item in value])
     elif isinstance(value, list):
-        value = LIST_SEPARATOR.join(str(item) for item in value)
-    return escape_formula(str(value))
+        value = LIST_SEPARATOR.join(map(str, value))
+    elif type(value) is not str:
+        value = str(value)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def csv_lines(projects: Iterable[Project]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
+def csv_row(record: dict) -> list[str]:
+    """The record's cells in `EXPORT_COLUMNS` order: what `csv_cell` gives for each, in one pass."""
+    values = list(_export_values(record))
+    values[_PARTNERS_AT] = LIST_SEPARATOR.join([f"{item['name']} [{item['role']}]" for item in values[_PARTNERS_AT]])
+    row = []
+    for value in values:
+        if value is None:
+            value = ""
+        elif type(value) is list:
+            try:
+                value = LIST_SEPARATOR.join(value)
+            except TypeError:  # not only strings
+                value = LIST_SEPARATOR.join(map(str, value))
+        elif type(value) is not str:
+            value = str(value)
+        row.append("'" + value if value.startswith(FORMULA_STARTS) else value)
+    return row
 
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
 
-    writer.writerow(EXPORT_COLUMNS)
-    yield flush()
-    for project in projects:
-        record = project_record(project)
-        writer.writerow([csv_cell(name, record[name]) for name in EXPORT_COLUMNS])
-        yield flush()
+_export_values = operator.itemgetter(*EXPORT_COLUMNS)
+_PARTNERS_AT = EXPORT_COLUMNS.index("partners")
 
 
-def json_chunks(projects: Iterable[Project]) -> Iterator[str]:
-    yield "["
-    for position, project in enumerate(projects):
-        yield ("," if position else "") + "\n" + json.dumps(project_record(project), ensure_ascii=False)
-    yield "\n]\n"
+def csv_line(cells: list[str], delimiter: str) -> str:
+    """One row as `csv.writer` writes it with the excel dialect's quoting (a cell is quoted when it holds
+    the delimiter, a quote or a line break), written with string methods: several times faster."""
+    return (
+        delimiter.join(
+            [
+                '"' + cell.replace('"', '""') + '"'
+                if '"' in cell or delimiter in cell or "\n" in cell or "\r" in cell
+                else cell
+                for cell in cells
+            ]
+        )
+        + "\r\n"
+    )
+
+
+def csv_lines(records: Iterable[dict], *, excel: bool = False) -> Iterator[str]:
+    """The CSV export: a header and one row per record, handed over in pieces of about `PIECE_SIZE`;
+    with `excel`, as Excel opens it in an Italian locale (`ItalianExcel`, after a BOM)."""
+    delimiter = ItalianExcel.delimiter if excel else csv.excel.delimiter
+    pieces = [BOM] if excel else []
+    pieces.append(csv_line(EXPORT_COLUMNS, delimiter))
+    size = 0
+    for record in records:
+        line = csv_line(csv_row(record), delimiter)
+        pieces.append(line)
+        size += len(line)
+        if size >= PIECE_SIZE:
+            yield "".join(pieces)
+            pieces, size = [], 0
+    yield "".join(pieces)
+
+
+# One encoder for the whole export (json.dumps with options would make one per record).
+_json_encoder = json.JSONEncoder(ensure_ascii=False)
+
+
+def json_chunks(records: Iterable[dict]) -> Iterator[str]:
+    """The JSON export: a list of records, one per line, handed over in pieces of about `PIECE_SIZE`."""
+    pieces, size, separator = ["["], 1, "\n"
+    for record in records:
+        text = _json_encoder.encode(record)
+        pieces += (separator, text)
+        size += len(text) + 2
+        separator = ",\n"
+        if size >= PIECE_SIZE:
+            yield "".join(pieces)
+            pieces, size = [], 0
+    pieces.append("\n]\n")
+    yield "".join(pieces)
 
 
 # The import template's columns: the Italian headers editors see, and the field each fills.
@@ -129,7 +415,7 @@ def template_sheet() -> str:
         or Project.objects.published().with_export_data().first()
     )
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer = csv.writer(buffer, dialect=ItalianExcel)
     writer.writerow([header for header, _ in TEMPLATE_COLUMNS])
     if example is not None:
         roles = {role: [p.partner.name for p in example.participations.all() if p.role == role] for role in Role}
@@ -153,4 +439,4 @@ def template_sheet() -> str:
             "sources": LIST_SEPARATOR.join(s.get("url") or s.get("document", "") for s in example.sources),
         }  # fmt: skip
         writer.writerow([escape_formula(str(values[name])) for _, name in TEMPLATE_COLUMNS])
-    return "\ufeff" + buffer.getvalue()
+    return BOM + buffer.getvalue()

@@ -1,33 +1,199 @@
-"""The public project filters; every one lives in the query string so a search can be shared."""
+"""The public project filters; every one lives in the query string so a search can be shared.
+
+Each filter reads the public index (projects.models.index): a funder, a programme, an organisation
+or a place is one indexed range of ProjectFacet, joined to the projects as a semi-join, so that no
+filter repeats a project or needs DISTINCT. Organisations and municipalities are typed, by name or
+by their slug or ISTAT code: their lists are far too long to send with every page.
+"""
+
+from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db.models import F
+from django.db.models import F, Q
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 
-from partners.models import LeadPartner, Partner
-from registry.enums import Role, Status, TargetGroup, Theme
+from partners.models import Partner
+from registry.enums import Status, TargetGroup, Theme
 
-from .models import Funder, Municipality, Programme, Project
+from .models import Facet, FacetCount, Municipality, Project
+from .names import fold_name
+from .search import Words, rank
 
-
-def regions() -> list[tuple[str, str]]:
-    return list(Municipality.objects.order_by("region_code").values_list("region_code", "region_name").distinct())
-
-
-def provinces() -> list[tuple[str, str]]:
-    rows = Municipality.objects.order_by("province_code").values_list("province_code", "province_name").distinct()
-    return [(code, f"{code} – {name}") for code, name in rows]
+SLUG = RegexValidator(r"^[-a-zA-Z0-9_]+$", _("Use the address name shown in the list, such as fami-2021-2027."))
+MAX_CANDIDATES = 8
 
 
-def published_funders(request=None):
-    return Funder.objects.with_published_projects()
+class OptionsSelect(forms.Select):
+    """A select rendered in Python: the lists hold hundreds of options with their counts, and Django's
+    template for each option costs more than the database does to count them."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        chosen = "" if value is None else str(value)
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((str(key), mark_safe(" selected") if str(key) == chosen else "", label) for key, label in self.choices),
+        )
+        return format_html("<select{}>{}</select>", flatatt(attrs), options)
 
 
-def published_programmes(request=None):
-    return Programme.objects.with_published_projects()
+class SlugChoiceField(forms.CharField):
+    """A record chosen from a list by its slug; the list shown is set per page with the counts
+    (projects.facets), so a slug is checked by its form only: an unknown one finds nothing."""
+
+    widget = OptionsSelect
+    default_validators = [SLUG]
+    default_error_messages = {
+        "invalid_choice": _("Select a valid choice. %(value)s is not one of the available choices."),
+    }
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 255)
+        super().__init__(*args, **kwargs)
+        self.widget.choices = [("", _("All"))]
+
+
+class CodeChoiceField(SlugChoiceField):
+    """A place or country code chosen from a list; the code is compared in upper case."""
+
+    def __init__(self, *args, pattern: str, message, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.validators = [RegexValidator(pattern, message)]
+
+    def to_python(self, value):
+        return super().to_python(value).strip().upper()
+
+
+class TypedRecordField(forms.CharField):
+    """Something chosen by typing: a slug or code as the type-ahead fills it in, or a name as written.
+
+    A name that is not found, or that fits several records, is an error that names the candidates
+    (`self.candidates`: (value, label) pairs the page offers as links).
+    """
+
+    widget = forms.TextInput
+    default_error_messages = {
+        "invalid_choice": _("Select a valid choice. %(value)s is not one of the available choices."),
+    }
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 255)
+        super().__init__(*args, **kwargs)
+        self.candidates: list[tuple[str, str]] = []
+
+    def resolve(self, text: str) -> tuple[str | None, list[tuple[str, str]]]:
+        raise NotImplementedError
+
+    def clean(self, value):
+        text = super().clean(value)
+        if text in EMPTY_VALUES:
+            return text
+        found, candidates = self.resolve(text.strip())
+        if found:
+            return found
+        self.candidates = candidates[:MAX_CANDIDATES]
+        if candidates:
+            raise ValidationError(
+                self.error_messages["ambiguous"], code="ambiguous", params={"value": text, "count": len(candidates)}
+            )
+        raise ValidationError(self.error_messages["unknown"], code="unknown", params={"value": text})
+
+
+class MunicipalityField(TypedRecordField):
+    """An ISTAT code (005005), a name (Asti, "nizza monferrato") or a name with its province (Asti (AT))."""
+
+    default_error_messages = {
+        "unknown": _("No Italian municipality is called “%(value)s”."),
+        "ambiguous": _("More than one municipality is called “%(value)s”: choose one."),
+    }
+
+    def resolve(self, text):
+        if text.isdigit():
+            return (text if Municipality.objects.filter(istat_code=text).exists() else None), []
+        name, province = text, ""
+        if text.endswith(")") and "(" in text:
+            name, province = text[:-1].rsplit("(", 1)
+        places = Municipality.objects.filter(matching_name=fold_name(name))
+        if province.strip():
+            places = places.filter(province_code=province.strip().upper())
+        found = list(places.order_by("province_code").values_list("istat_code", "name", "province_code")[:20])
+        if len(found) == 1:
+            return found[0][0], []
+        return None, [(code, f"{town} ({province_code})") for code, town, province_code in found]
+
+
+class PartnerField(TypedRecordField):
+    """An organisation's slug, or its name or another name it goes by (case ignored)."""
+
+    default_error_messages = {
+        "unknown": _("No organisation in the registry is called “%(value)s”."),
+        "ambiguous": _("“%(value)s” could be more than one organisation: choose one."),
+    }
+
+    def resolve(self, text):
+        exact = list(
+            Partner.objects.filter(Q(slug=text) | Q(name__iexact=text))
+            .values_list("slug", "name")
+            .order_by("name")[:2]
+        )
+        if len(exact) == 1:
+            return exact[0][0], []
+        if not exact:  # a word of the name or of another name: offered as candidates, never chosen for the visitor
+            exact = list(
+                Partner.objects.filter(Q(name__icontains=text) | Q(other_names__icontains=text))
+                .order_by("name")
+                .values_list("slug", "name")[: MAX_CANDIDATES + 1]
+            )
+        return None, exact
+
+
+class ProjectFilterForm(forms.Form):
+    # Records are chosen among those with published projects (a lead partner among those leading one).
+    RECORD_FACETS = (Facet.FUNDER, Facet.PROGRAMME, Facet.PARTNER, Facet.LEAD_PARTNER)
+    PLACE_FIELDS = {"region": "region_code", "province": "province_code"}
+
+    def clean(self):
+        cleaned = super().clean()
+        chosen = {facet: cleaned[facet] for facet in self.RECORD_FACETS if cleaned.get(facet)}
+        if chosen:
+            condition = Q(pk__in=[])
+            for facet, value in chosen.items():
+                condition |= Q(facet=facet, value=value)
+            known = set(FacetCount.objects.filter(condition).values_list("facet", "value"))
+            for facet, value in chosen.items():
+                if (facet, value) not in known:
+                    self.add_error(facet, self.fields[facet].error_messages["invalid_choice"] % {"value": value})
+        for name, column in self.PLACE_FIELDS.items():
+            if cleaned.get(name) and not Municipality.objects.filter(**{column: cleaned[name]}).exists():
+                self.add_error(name, self.fields[name].error_messages["invalid_choice"] % {"value": cleaned[name]})
+        return cleaned
+
+
+class FacetFilter(django_filters.Filter):
+    """Projects indexed under the chosen value of one facet (see projects.models.index)."""
+
+    def __init__(self, *args, facet: str, field_class: type[forms.Field] | None = None, **kwargs):
+        self.facet = facet
+        if field_class is not None:
+            self.field_class = field_class
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        return qs.with_facet(self.facet, value)
+
+
+class FacetChoiceFilter(FacetFilter, django_filters.ChoiceFilter):
+    """A vocabulary facet (themes, target groups): the choices are the vocabulary's codes."""
 
 
 class NullsLastOrderingFilter(django_filters.OrderingFilter):
@@ -41,7 +207,7 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
     def filter(self, qs, value):
         if value in EMPTY_VALUES:
             return qs
-        return qs.order_by(*[self.get_ordering_value(param) for param in value], "title")
+        return qs.order_by(*[self.get_ordering_value(param) for param in value], "title", "pk")
 
 
 class YearFilter(django_filters.NumberFilter):
@@ -50,58 +216,47 @@ class YearFilter(django_filters.NumberFilter):
 
 class ProjectFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_text", max_length=200)
-    # Callables, read on each request: a programme's place in the tree is walked when the list is made.
-    funder = django_filters.ModelChoiceFilter(
-        label=_("Funder"),
-        queryset=published_funders,
-        to_field_name="slug",
-        empty_label=_("All"),
-        method="filter_funder",
+    funder = FacetFilter(label=_("Funder"), facet=Facet.FUNDER, field_class=SlugChoiceField)
+    programme = FacetFilter(label=_("Programme or call"), facet=Facet.PROGRAMME, field_class=SlugChoiceField)
+    partner = FacetFilter(label=_("Organisation (any role)"), facet=Facet.PARTNER, field_class=PartnerField)
+    lead_partner = FacetFilter(label=_("Lead partner"), facet=Facet.LEAD_PARTNER, field_class=PartnerField)
+    region = FacetFilter(
+        label=_("Region"),
+        facet=Facet.REGION,
+        field_class=CodeChoiceField,
+        pattern=r"^[0-9]{2}$",
+        message=_("A region is chosen by its two-digit ISTAT code, such as 01 for Piemonte."),
     )
-    programme = django_filters.ModelChoiceFilter(
-        label=_("Programme or call"),
-        queryset=published_programmes,
-        to_field_name="slug",
-        empty_label=_("All"),
-        method="filter_programme",
+    province = FacetFilter(
+        label=_("Province"),
+        facet=Facet.PROVINCE,
+        field_class=CodeChoiceField,
+        pattern=r"^[A-Z]{2}$",
+        message=_("A province is chosen by its two-letter code, such as AT or BI."),
     )
-    partner = django_filters.ModelChoiceFilter(
-        label=_("Organisation (any role)"),
-        queryset=Partner.objects.in_published_projects(),
-        to_field_name="slug",
-        empty_label=_("All"),
-        method="filter_partner",
+    municipality = FacetFilter(label=_("Municipality"), facet=Facet.MUNICIPALITY, field_class=MunicipalityField)
+    country = FacetFilter(
+        label=_("Country"),
+        facet=Facet.COUNTRY,
+        field_class=CodeChoiceField,
+        pattern=r"^[A-Z]{2}$",
+        message=_("Use a two-letter ISO 3166 code, such as IT or FR."),
     )
-    lead_partner = django_filters.ModelChoiceFilter(
-        label=_("Lead partner"),
-        queryset=LeadPartner.objects.in_published_projects(role=Role.LEAD),
-        to_field_name="slug",
-        empty_label=_("All"),
-        method="filter_lead_partner",
+    theme = FacetChoiceFilter(label=_("Theme"), facet=Facet.THEME, choices=Theme.choices, widget=OptionsSelect)
+    target_group = FacetChoiceFilter(
+        label=_("Target group"), facet=Facet.TARGET_GROUP, choices=TargetGroup.choices, widget=OptionsSelect
     )
-    region = django_filters.ChoiceFilter(label=_("Region"), choices=regions, method="filter_place")
-    province = django_filters.ChoiceFilter(label=_("Province"), choices=provinces, method="filter_place")
-    municipality = django_filters.CharFilter(
-        label=_("Municipality (ISTAT code)"),
-        method="filter_place",
-        validators=[RegexValidator(r"^[0-9]{6}$", _("An ISTAT municipality code has six digits, such as 005001."))],
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=Status.choices, method="filter_status", widget=OptionsSelect
     )
-    country = django_filters.CharFilter(
-        label=_("Country (ISO code)"),
-        method="filter_country",
-        validators=[RegexValidator(r"^[A-Za-z]{2}$", _("Use a two-letter ISO 3166 code, such as IT or FR."))],
+    # A list of the years with projects (set per page with the counts); any year can still be asked for.
+    year = YearFilter(
+        label=_("Active in year"),
+        method="filter_year",
+        min_value=1900,
+        max_value=2200,
+        widget=OptionsSelect(choices=[("", _("All"))]),
     )
-    theme = django_filters.ChoiceFilter(
-        label=_("Theme"), choices=Theme.choices, field_name="theme_links__theme", distinct=True
-    )
-    target_group = django_filters.ChoiceFilter(
-        label=_("Target group"),
-        choices=TargetGroup.choices,
-        field_name="target_group_links__target_group",
-        distinct=True,
-    )
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=Status.choices, method="filter_status")
-    year = YearFilter(label=_("Active in year"), method="filter_year", min_value=1900, max_value=2200)
     sort = NullsLastOrderingFilter(
         label=_("Sort by"),
         fields=(("title", "title"), ("start", "start"), ("end", "end")),
@@ -113,33 +268,34 @@ class ProjectFilter(django_filters.FilterSet):
             "end": _("end (soonest first)"),
             "-end": _("end (latest first)"),
         },
-        empty_label=None,
+        empty_label=_("relevance, then title"),
+        widget=OptionsSelect,
     )
 
     class Meta:
         model = Project
         fields: list[str] = []
+        form = ProjectFilterForm
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        words = Words.parse(self.form.cleaned_data.get("q") or "")
+        relevance = rank(words) if words else None
+        if relevance is not None and not self.form.cleaned_data.get("sort"):
+            # With words and no sort chosen, the best matches come first.
+            queryset = queryset.annotate(relevance=relevance).order_by("-relevance", "title", "pk")
+        return queryset
+
+    def queryset_without(self, name: str):
+        """The filtered projects with one filter left out: what each of its choices would give (the facets)."""
+        queryset = self.queryset
+        for filter_name, value in self.form.cleaned_data.items():
+            if filter_name not in (name, "sort"):
+                queryset = self.filters[filter_name].filter(queryset, value)
+        return queryset
 
     def filter_text(self, queryset, name, value):
         return queryset.search(value) if value.strip() else queryset
-
-    def filter_funder(self, queryset, name, value):
-        return queryset.funded_by(value)
-
-    def filter_programme(self, queryset, name, value):
-        return queryset.in_programme(value)
-
-    def filter_partner(self, queryset, name, value):
-        return queryset.with_partner(value)
-
-    def filter_lead_partner(self, queryset, name, value):
-        return queryset.with_partner(value, role=Role.LEAD)
-
-    def filter_place(self, queryset, name, value):
-        return queryset.in_place(**{name: value})
-
-    def filter_country(self, queryset, name, value):
-        return queryset.in_country(value)
 
     def filter_status(self, queryset, name, value):
         return queryset.with_status(value)

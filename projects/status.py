@@ -11,7 +11,7 @@ import datetime as dt
 import operator
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 
 from registry.enums import Status
 
@@ -67,3 +67,16 @@ def status_condition(status: str, today: dt.date) -> Q:
         # Django negates a nullable column's lookup as NOT (… AND col IS NOT NULL), as Python does above.
         condition &= ~holds
     raise ValueError(f"unknown status {status!r}")
+
+
+def status_case(today: dt.date) -> Case:
+    """The status of each row as a database expression: the lines of RULE, read top to bottom as CASE does."""
+    whens = []
+    for line_status, conditions in RULE:
+        holds = Q()
+        for item in conditions:
+            holds &= item.q(today)
+        if not conditions:
+            return Case(*whens, default=Value(line_status.value))
+        whens.append(When(holds, then=Value(line_status.value)))
+    raise AssertionError("the last line of RULE has no conditions")  # pragma: no cover

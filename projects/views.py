@@ -1,23 +1,35 @@
+import hashlib
+
+from django import forms
 from django.conf import settings
-from django.http import HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
+from django.core.cache import cache
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from registry.pagination import paginate
 
 from . import exports
+from .facets import Facets, facet_counts
 from .filters import ProjectFilter
-from .models import Municipality, Project
+from .models import Facet, IndexState, Municipality, Project
+from .search import RANKED_AT_MOST, Words, suggestion
 
-EXPORT_CHUNK_SIZE = 500
+# Fewer results than this and the page offers the closest words the registry knows.
+FEW_RESULTS = 3
+EXPORT_CHUNK_SIZE = 2000
 
 
 def filtered_projects(request) -> ProjectFilter:
-    return ProjectFilter(request.GET or None, queryset=Project.objects.published().with_list_data())
+    return ProjectFilter(request.GET or None, queryset=Project.objects.published())
 
 
-def active_filters(project_filter: ProjectFilter) -> list[tuple[str, str, str]]:
-    """(parameter, label, value as shown) for each filter in use, for the summary above the results."""
+def active_filters(project_filter: ProjectFilter, facets: Facets | None, query) -> list[tuple[str, str, str, str]]:
+    """(parameter, label, value as shown, query without it) for each filter in use, above the results."""
     if not project_filter.is_bound or not project_filter.form.is_valid():
         return []
     shown = []
@@ -25,64 +37,152 @@ def active_filters(project_filter: ProjectFilter) -> list[tuple[str, str, str]]:
         if value in (None, "", []) or name == "sort":
             continue
         field = project_filter.form.fields[name]
-        if name == "municipality":
-            municipality = Municipality.objects.filter(istat_code=value).first()
-            text = str(municipality) if municipality else value
-        elif hasattr(field, "choices") and not hasattr(value, "pk"):
-            text = dict(field.choices).get(value, value)
-        else:
-            text = str(value)
-        shown.append((name, str(field.label), text))
+        text = facets.label(name, value) if facets and name in set(Facet) else None
+        if text is None:
+            text = dict(field.choices).get(value, value) if hasattr(field, "choices") else value
+        without = query.copy()
+        without.pop(name, None)
+        without.pop("page", None)
+        shown.append((name, str(field.label), str(text), without.urlencode()))
     return shown
+
+
+def show_counts(project_filter: ProjectFilter, facets: Facets) -> None:
+    """Offer in each list only the choices that give projects, each with how many."""
+    for name, options in facets.options.items():
+        field = project_filter.form.fields.get(name)
+        if field is None or not isinstance(field.widget, forms.Select):
+            continue
+        choices = list(field.widget.choices)
+        blank = [choices[0]] if choices and choices[0][0] == "" else [("", _("All"))]
+        field.widget.choices = blank + [(o.value, f"{o.label} ({o.count})") for o in options]
+
+
+def suggested_search(request, project_filter: ProjectFilter, result_count: int) -> dict | None:
+    """When the words find little or nothing: the closest query the registry's words allow ("Forse cercavi")."""
+    words = Words.parse(project_filter.form.cleaned_data.get("q") or "")
+    if not words or result_count >= FEW_RESULTS:
+        return None
+    suggested = suggestion(words)
+    if suggested is None:
+        return None
+    query = request.GET.copy()
+    query["q"] = str(suggested)
+    query.pop("page", None)
+    alternative = ProjectFilter(query, queryset=Project.objects.published())
+    found = alternative.qs.count() if alternative.is_valid() else 0
+    if not found:
+        return None  # a word that finds nothing either is no help (and may come from a withdrawn project)
+    return {"text": str(suggested), "query": query.urlencode(), "filter": alternative, "count": found}
+
+
+def list_cache_key(request) -> str:
+    """What the list's HTML depends on: the index (its stamp), the day (statuses), the language, the page
+    size and the query string, in any order."""
+    query = sorted((name, value) for name, values in request.GET.lists() for value in values)
+    digest = hashlib.sha256(repr(query).encode()).hexdigest()
+    parts = (IndexState.current(), timezone.localdate(), get_language(), settings.PROJECTS_PER_PAGE, digest)
+    return "project-list:" + ":".join(map(str, parts))
 
 
 @require_safe
 def project_list(request):
+    # The list and its counts change only with the index: asked again, it is read from the cache; the
+    # page around it (the language form's CSRF token) is rendered for each visitor.
+    key = list_cache_key(request)
+    html, status = cache.get(key, (None, 200))
+    if html is None:
+        context = list_context(request)
+        if isinstance(context, HttpResponse):
+            return context
+        status = 400 if context["invalid"] else 200
+        html = render_to_string("projects/_project_list.html", context, request=request)
+        if status == 200:
+            cache.set(key, (html, status), settings.LIST_CACHE_SECONDS)
+    return render(request, "projects/project_filter.html", {"list_html": html}, status=status)
+
+
+def list_context(request) -> dict | HttpResponse:
+    """The list's context, or the answer to a page that cannot be read."""
     project_filter = filtered_projects(request)
     invalid = project_filter.is_bound and not project_filter.form.is_valid()
+    facets = facet_counts(project_filter) if not invalid else None
     projects = project_filter.qs if not invalid else Project.objects.none()
-    page_context, error = paginate(request, projects, settings.PROJECTS_PER_PAGE)
+    chosen = project_filter.form.cleaned_data if project_filter.is_bound and not invalid else {}
+    if Words.parse(chosen.get("q") or "") and facets.count > RANKED_AT_MOST and not chosen.get("sort"):
+        projects = projects.order_by("title", "pk")
+    page_context, error = paginate(
+        request, projects.with_card_data(), settings.PROJECTS_PER_PAGE, count=facets.count if facets else 0
+    )
     if error:
         return error
-    context = {
+    suggestion_context = None
+    if not invalid and project_filter.is_bound:
+        suggestion_context = suggested_search(request, project_filter, page_context["result_count"])
+        if suggestion_context and not page_context["result_count"]:
+            # Nothing for the words as typed: show what the suggested words find.
+            page_context, error = paginate(
+                request,
+                suggestion_context["filter"].qs.with_card_data(),
+                settings.PROJECTS_PER_PAGE,
+                count=suggestion_context["count"],
+            )
+            if error:
+                return error
+            suggestion_context["shown"] = True
+    if facets:
+        show_counts(project_filter, facets)
+    return {
         **page_context,
+        "invalid": invalid,
         "filter": project_filter,
         "projects": page_context["page_obj"].object_list,
-        "active_filters": active_filters(project_filter),
-        "municipality_options": Municipality.objects.filter(territories__projects__is_published=True)
-        .distinct()
-        .order_by("name")
-        .values_list("istat_code", "name", "province_code"),
+        "active_filters": active_filters(project_filter, facets, request.GET),
+        "suggestion": suggestion_context,
+        "candidates": {
+            name: field.candidates
+            for name, field in project_filter.form.fields.items()
+            if getattr(field, "candidates", None)
+        },
     }
-    return render(request, "projects/project_filter.html", context, status=400 if invalid else 200)
 
 
-def _export_queryset_or_error(request, *, as_json: bool):
-    project_filter = ProjectFilter(request.GET or None, queryset=Project.objects.published().with_export_data())
+def _export_records_or_error(request, *, as_json: bool, errors: dict[str, list[str]] | None = None):
+    """The records of the filtered list, streamed; or a 400 naming every parameter that cannot be read."""
+    errors = dict(errors or {})
+    project_filter = ProjectFilter(request.GET or None, queryset=Project.objects.published())
     if project_filter.is_bound and not project_filter.form.is_valid():
-        errors = {name: [str(e) for e in errs] for name, errs in project_filter.form.errors.items()}
+        errors.update({name: [str(e) for e in errs] for name, errs in project_filter.form.errors.items()})
+    if errors:
         if as_json:
             return None, JsonResponse({"errors": errors}, status=400)
         text = "\n".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items())
         return None, HttpResponseBadRequest(text, content_type="text/plain; charset=utf-8")
-    return project_filter.qs.iterator(chunk_size=EXPORT_CHUNK_SIZE), None
+    return exports.export_records(project_filter.qs, chunk_size=EXPORT_CHUNK_SIZE), None
 
 
 @require_safe
 def project_export_json(request):
-    projects, error = _export_queryset_or_error(request, as_json=True)
+    records, error = _export_records_or_error(request, as_json=True)
     if error:
         return error
-    return StreamingHttpResponse(exports.json_chunks(projects), content_type="application/json; charset=utf-8")
+    return StreamingHttpResponse(exports.json_chunks(records), content_type="application/json; charset=utf-8")
 
 
 @require_safe
 def project_export_csv(request):
-    projects, error = _export_queryset_or_error(request, as_json=False)
+    """The CSV export; `?format=excel` gives the variant Excel opens as it is in an Italian locale."""
+    variant = request.GET.get("format", "")
+    errors = {}
+    if variant not in ("", "excel"):
+        errors["format"] = [_("Write format=excel for a CSV that Excel opens in an Italian locale, or leave it out.")]
+    records, error = _export_records_or_error(request, as_json=False, errors=errors)
     if error:
         return error
-    response = StreamingHttpResponse(exports.csv_lines(projects), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="progetti.csv"'
+    excel = variant == "excel"
+    response = StreamingHttpResponse(exports.csv_lines(records, excel=excel), content_type="text/csv; charset=utf-8")
+    filename = "progetti-excel.csv" if excel else "progetti.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 

@@ -3,13 +3,16 @@ from django.http import Http404, HttpResponseBadRequest
 from django.utils.translation import gettext as _
 
 
-def paginate(request, items, per_page: int) -> tuple[dict, HttpResponseBadRequest | None]:
+def paginate(request, items, per_page: int, *, count: int | None = None) -> tuple[dict, HttpResponseBadRequest | None]:
     """The context of the requested page, or the answer to a page number that cannot be read.
 
-    A page that is not a whole number is a 400; one past the last page is a 404.
+    A page that is not a whole number is a 400; one past the last page is a 404. `count`, when the
+    caller knows how many items there are, saves counting them again.
     """
     page_number = request.GET.get("page", "1")
     paginator = Paginator(items, per_page)
+    if count is not None:
+        paginator.count = count  # a cached_property: set, it is not computed
     try:
         page = paginator.page(page_number)
     except PageNotAnInteger:

@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "import_export",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "partners",
     "projects",
 ]
@@ -123,6 +126,9 @@ LOGIN_URL = "admin:login"
 
 # Public list pages: how many projects a page shows, and the most a visitor may ask for.
 PROJECTS_PER_PAGE = 20
+# How long a page of the project list (results and counts) is kept in the cache; any change to the
+# public index makes a new key at once, so this only bounds the memory of pages nobody asks again.
+LIST_CACHE_SECONDS = int(os.environ.get("LIST_CACHE_SECONDS", "600"))
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
@@ -142,6 +148,57 @@ SEED_DIR = BASE_DIR / "fixtures" / "seed"
 
 FILTERS_EMPTY_CHOICE_LABEL = _("All")
 
+
+# The open-data API (/api/v1/, projects/api.py): read-only JSON, no browsable pages (they need inline
+# scripts), no login (every request is anonymous, so none carries a session or needs CSRF).
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+    # No OPTIONS description: anything but GET and HEAD is a 405.
+    "DEFAULT_METADATA_CLASS": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "registry.api.Pagination",
+    # Requests per client address (API_RATE in the environment: "120/minute", "5000/day"). The count is
+    # kept in the default cache, which is per process unless CACHES says otherwise: with several
+    # workers each counts on its own, so a client may make up to workers × the rate.
+    "DEFAULT_THROTTLE_CLASSES": ["registry.api.AnonymousRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_RATE", "120/minute")},
+    # Behind a reverse proxy, how many proxies add to X-Forwarded-For (API_PROXIES); 0 trusts only the
+    # connection's address, so a client cannot pick another address by sending the header itself.
+    "NUM_PROXIES": int(os.environ.get("API_PROXIES", "0")),
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": _("Registry of migrant-inclusion projects: open-data API"),
+    "DESCRIPTION": _(
+        "The published projects of the registry, with their organisations, funders, programmes and "
+        "municipalities, read-only. Project records have the keys of the JSON export, and projects take "
+        "the same filters as the list page (/projects/). Lists are paginated (page, page_size up to 100)."
+    ),
+    "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Docstrings are written for developers; what the schema says is written for it, and translated.
+    "DISABLE_DOCSTRING_DESCRIPTIONS": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # The reference page's assets come from drf-spectacular-sidecar, served by whitenoise: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No validator badge: Swagger UI would fetch it from validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None, "defaultModelsExpandDepth": 0},
+    "ENUM_NAME_OVERRIDES": {
+        "Role": "registry.enums.Role",
+        "Status": "registry.enums.Status",
+        "Theme": "registry.enums.Theme",
+        "TargetGroup": "registry.enums.TargetGroup",
+        "PartnerKind": "registry.enums.PartnerKind",
+        "ProgrammeKind": "registry.enums.ProgrammeKind",
+    },
+}
 
 # The largest project sheet an editor may import, in bytes (IMPORT_MAX_MB in the environment).
 IMPORT_MAX_BYTES = int(float(os.environ.get("IMPORT_MAX_MB", "10")) * 1024 * 1024)

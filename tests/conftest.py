@@ -20,6 +20,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
         load_registry_data()
 
 
+@pytest.fixture(autouse=True)
+def no_list_cache(settings):
+    """Pages of the project list are not kept between requests, unless a test says so: each test's data is
+    rolled back, and with it the index stamp the cache keys hold, so a page kept by one test would be read
+    by the next."""
+    settings.LIST_CACHE_SECONDS = 0
+
+
 @pytest.fixture(scope="session", autouse=True)
 def collected_static(tmp_path_factory):
     # Pages are rendered with the manifest storage used in production, so the manifest must exist.

@@ -23,6 +23,7 @@ from projects.models import (
     ProjectTheme,
     Territory,
 )
+from projects.services import projects_index
 from registry.enums import Reach, Role
 
 MARKER = "Fx"
@@ -123,6 +124,8 @@ def make_project(
     ProjectTargetGroup.objects.bulk_create(
         [ProjectTargetGroup(project=project, target_group=group, reach=Reach.DIRECT) for group in target_groups]
     )
+    # Links were written here with the ORM, so the public index is brought up to date as the write layer does.
+    projects_index([project.pk])
     return project
 
 

@@ -50,8 +50,8 @@ def test_partners_never_imports_the_projects_app():
     assert {path: modules for path, modules in offending.items() if modules} == {}
 
 
-@pytest.mark.parametrize("folder", ["projects/seed.py", "projects/importing"])
-def test_the_seed_and_the_importer_only_read_and_hand_over_to_the_write_layer(folder):
+@pytest.mark.parametrize("folder", ["projects/seed.py", "projects/importing", "projects/synthetic.py"])
+def test_the_seed_the_importer_and_the_generator_only_read_and_hand_over_to_the_write_layer(folder):
     paths = [ROOT / folder] if folder.endswith(".py") else python_files(folder)
     assert [call for path in paths for call in write_calls(path)] == []
 
@@ -77,3 +77,10 @@ def test_the_migrations_describe_the_models():
         call_command("makemigrations", "--check", "--dry-run", stdout=output, stderr=output)
     except SystemExit as exit:
         pytest.fail(f"makemigrations would write a migration (exit {exit.code}):\n{output.getvalue()}")
+
+
+@pytest.mark.parametrize("folder", ["projects/facets.py", "projects/search.py", "projects/filters.py"])
+def test_the_public_index_is_written_only_by_the_write_layer(folder):
+    """Search, facets and filters read the index that projects.services.index keeps."""
+    paths = [ROOT / folder]
+    assert [call for path in paths for call in write_calls(path)] == []

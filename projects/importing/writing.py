@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..models import Municipality
+from ..services import planner_statistics_refresh
 from .columns import SheetColumns
 from .matching import match_rows
 from .report import ImportReport
@@ -30,4 +31,6 @@ def import_sheet(sheet: Sheet, *, dry_run: bool, publish: bool = False) -> Impor
     report.created = batch.created()
     if not report.has_errors and not dry_run:
         batch.write()
+        if report.count("new") or report.count("changed"):
+            planner_statistics_refresh()
     return report

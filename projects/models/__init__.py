@@ -5,6 +5,7 @@ to get a choice.
 """
 
 from .funding import Funder, Programme
+from .index import LISTED_FACETS, Facet, FacetCount, IndexState, ProjectFacet, ProjectSearch, SearchTerm
 from .places import Municipality, Territory
 from .project import (
     Participation,
@@ -16,6 +17,13 @@ from .project import (
 )
 
 __all__ = [
+    "LISTED_FACETS",
+    "Facet",
+    "FacetCount",
+    "IndexState",
+    "ProjectFacet",
+    "ProjectSearch",
+    "SearchTerm",
     "Funder",
     "Municipality",
     "Participation",

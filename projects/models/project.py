@@ -16,8 +16,9 @@ from registry.enums import Reach, Role, Status, TargetGroup, Theme, role_positio
 from registry.fields import WebsiteField, validate_sources
 
 from .. import periods, status
-from ..names import fold_name, title_keys
+from ..names import title_keys
 from .funding import Funder, Programme
+from .index import ProjectFacet
 from .places import Municipality, Territory
 
 PRECISION_CHOICES = [
@@ -48,81 +49,17 @@ class ProjectQuerySet(models.QuerySet):
             return self.none()
         return self.filter(status.status_condition(status_code, today or timezone.localdate()))
 
-    def in_place(
-        self, *, region: str | None = None, province: str | None = None, municipality: str | None = None
-    ) -> ProjectQuerySet:
-        """Projects one of whose territories contains the region, province or municipality."""
-        places = Municipality.objects.all()
-        if region:
-            places = places.filter(region_code=region)
-        if province:
-            places = places.filter(province_code=province)
-        if municipality:
-            places = places.filter(istat_code=municipality)
-        return self.filter(territories__municipalities__in=places).distinct()
-
-    def in_country(self, code: str) -> ProjectQuerySet:
-        """Projects that name the country (ISO 3166 alpha-2) among those they work in."""
-        # The codes are stored as a JSON list; matching the quoted code works on SQLite and PostgreSQL alike.
-        return self.filter(countries__icontains=f'"{code.upper()}"')
-
-    def with_partner(self, partner, *, role: str | None = None) -> ProjectQuerySet:
-        links = Participation.objects.filter(partner=partner)
-        if role:
-            links = links.filter(role=role)
-        return self.filter(pk__in=links.values("project_id"))
-
-    def funded_by(self, funder) -> ProjectQuerySet:
-        """Projects the funder pays for directly or through one of its programmes (and the calls below them)."""
-        programmes = Programme.objects.descendant_ids(funder.programmes.all())
-        through = Project.programmes.through.objects.filter(programme_id__in=programmes).values("project_id")
-        return self.filter(Q(funders=funder) | Q(pk__in=through)).distinct()
-
-    def in_programme(self, programme) -> ProjectQuerySet:
-        """Projects in the programme or in any programme or call below it."""
-        programmes = Programme.objects.descendant_ids([programme])
-        return self.filter(
-            pk__in=Project.programmes.through.objects.filter(programme_id__in=programmes).values("project_id")
-        )
+    def with_facet(self, facet: str, value: str) -> ProjectQuerySet:
+        """Published projects indexed under this facet value (see projects.models.index): one index range,
+        a semi-join, never a join that repeats projects."""
+        return self.filter(pk__in=ProjectFacet.objects.filter(facet=facet, value=value).values("project_id"))
 
     def search(self, text: str) -> ProjectQuerySet:
-        """Projects where every word appears somewhere, or in a territory with a municipality of that name."""
-        # A municipality's name is matched whole ("San Paolo Solbrito", "chiusano d asti").
-        in_municipality = Q(
-            pk__in=Project.territories.through.objects.filter(
-                territory__municipalities__matching_name=fold_name(text)
-            ).values("project_id")
-        )
-        query = Q()
-        for word in text.split():
-            query &= (
-                Q(title__icontains=word)
-                | Q(acronym__icontains=word)
-                | Q(code__icontains=word)
-                | Q(cup__icontains=word)
-                | Q(summary__icontains=word)
-                | Q(general_objective__icontains=word)
-                | Q(specific_objectives__icontains=word)
-                | Q(activities__icontains=word)
-                | Q(
-                    pk__in=Participation.objects.filter(
-                        Q(partner__name__icontains=word) | Q(partner__other_names__icontains=word)
-                    ).values("project_id")
-                )
-                | Q(
-                    pk__in=Project.territories.through.objects.filter(
-                        Q(territory__name__icontains=word)
-                        | Q(territory__municipalities__matching_name=fold_name(word))
-                    ).values("project_id")
-                )
-                | Q(pk__in=Project.funders.through.objects.filter(funder__name__icontains=word).values("project_id"))
-                | Q(
-                    pk__in=Project.programmes.through.objects.filter(
-                        Q(programme__name__icontains=word) | Q(programme__short_name__icontains=word)
-                    ).values("project_id")
-                )
-            )
-        return self.filter(in_municipality | query)
+        """Projects containing every word of the text (see projects.search), best matches first on PostgreSQL."""
+        from ..search import Words, matching  # noqa: PLC0415 (search reads the index models)
+
+        words = Words.parse(text)
+        return self.filter(matching(words)) if words else self
 
     def with_list_data(self) -> ProjectQuerySet:
         """Everything a list page or an export shows, in a fixed number of queries whatever the page size."""
@@ -136,6 +73,20 @@ class ProjectQuerySet(models.QuerySet):
             "territories",
             "theme_links",
             "target_group_links",
+        )
+
+    def with_card_data(self) -> ProjectQuerySet:
+        """What a project's card on a list shows, in a fixed number of queries whatever the page size."""
+        return self.prefetch_related(
+            Prefetch(
+                "participations",
+                queryset=Participation.objects.filter(role=Role.LEAD).select_related("partner"),
+                to_attr="lead_links",
+            ),
+            Prefetch("programmes", queryset=Programme.objects.only("pk", "name", "short_name")),
+            Prefetch("funders", queryset=Funder.objects.only("pk", "name")),
+            Prefetch("territories", queryset=Territory.objects.only("pk", "name")),
+            "theme_links",
         )
 
     def with_export_data(self) -> ProjectQuerySet:
@@ -244,7 +195,13 @@ class Project(models.Model):
                 name="project_end_has_precision",
             ),
         ]
-        indexes = [models.Index(fields=["start", "end"])]
+        indexes = [
+            models.Index(fields=["start", "end"]),
+            # Lists in title order (the public list and the admin's) read a page off this index whatever
+            # the number of projects; the public list's periods are an index-only scan of the next one.
+            models.Index(fields=["title", "id"], name="project_title"),
+            models.Index(fields=["start", "end"], condition=Q(is_published=True), name="project_published_period"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -319,6 +276,8 @@ class Project(models.Model):
 
     @property
     def lead_participation(self) -> Participation | None:
+        if hasattr(self, "lead_links"):  # prefetched by with_card_data()
+            return self.lead_links[0] if self.lead_links else None
         return next((p for p in self.participations.all() if p.role == Role.LEAD), None)
 
     @property

@@ -8,9 +8,12 @@ holds everywhere:
 - slugs.py: how a new record gets its address;
 - records.py: organisations, funders, programmes and territories, one at a time or in bulk;
 - projects.py: projects and their links, planned and checked first, then written in bulk, all or nothing;
-- bulk.py: many rows in few statements (COPY on PostgreSQL).
+- bulk.py: many rows in few statements (COPY on PostgreSQL), and fresh planner statistics after them;
+- synthetic.py: how generated data (manage.py generate_projects) is marked, and its removal.
 """
 
+from .bulk import planner_statistics_refresh
+from .index import projects_index, projects_reindex_all, projects_unindex, projects_unindexed, records_reindex
 from .matching import (
     AmbiguousName,
     ProjectIndex,
@@ -27,11 +30,13 @@ from .projects import (
     ProjectChange,
     ProjectInput,
     project_upsert,
+    projects_delete,
     projects_publish,
     related_sync,
 )
 from .records import CHANGED, NEW, RECORD_MODELS, UNCHANGED, m2m_sync, record_upsert, records_create
 from .slugs import project_slug_text, slugs_allocate
+from .synthetic import synthetic_code, synthetic_remove, synthetic_sources
 
 __all__ = [
     "CHANGED",
@@ -49,13 +54,23 @@ __all__ = [
     "ProjectMatchError",
     "RecordIndex",
     "m2m_sync",
+    "planner_statistics_refresh",
     "project_match",
     "project_slug_text",
     "project_upsert",
+    "projects_delete",
+    "projects_index",
     "projects_publish",
+    "projects_reindex_all",
+    "projects_unindex",
+    "projects_unindexed",
     "record_match",
     "record_upsert",
+    "records_reindex",
     "records_create",
     "related_sync",
     "slugs_allocate",
+    "synthetic_code",
+    "synthetic_remove",
+    "synthetic_sources",
 ]

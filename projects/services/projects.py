@@ -27,6 +27,7 @@ from registry.enums import Reach, Role, TargetGroup, Theme, role_position
 from ..models import Participation, Project, ProjectTargetGroup, ProjectTheme, Territory
 from ..names import tidy_name
 from .bulk import chunked, delete_pks, insert_rows
+from .index import projects_index, projects_unindex
 from .matching import AmbiguousName, ProjectIndex, ProjectKeys, ProjectMatch, ProjectMatchError, RecordIndex
 from .records import CHANGED, NEW, RECORD_MODELS, UNCHANGED, records_create
 from .slugs import project_slug_text, slugs_allocate
@@ -331,7 +332,9 @@ class ProjectBatch:
             if fields & {"title", "acronym"}:
                 fields |= {"title_key", "acronym_title_key"}
             Project.objects.bulk_update([change.project for change in changed], sorted(fields), batch_size=500)
-        LinkWriter().write([change for change in self.changes if change.outcome != UNCHANGED])
+        written = [change for change in self.changes if change.outcome != UNCHANGED]
+        LinkWriter().write(written)
+        projects_index(change.project.pk for change in written)
 
 
 class LinkWriter:
@@ -439,6 +442,21 @@ def related_sync(*, project: Project, related: list[Project]) -> bool:
     return True
 
 
+@transaction.atomic
 def projects_publish(*, projects: QuerySet, published: bool) -> int:
     """Publish (or withdraw from the public site) the projects not already so; how many changed."""
-    return projects.filter(is_published=not published).update(is_published=published)
+    pks = list(projects.filter(is_published=not published).values_list("pk", flat=True))
+    for chunk in chunked(pks):
+        Project.objects.filter(pk__in=chunk).update(is_published=published)
+    projects_index(pks)
+    return len(pks)
+
+
+@transaction.atomic
+def projects_delete(*, projects: QuerySet) -> int:
+    """Delete projects, and take them out of the public index first; how many were deleted."""
+    pks = list(projects.values_list("pk", flat=True))
+    projects_unindex(pks)
+    for chunk in chunked(pks):
+        Project.objects.filter(pk__in=chunk).delete()
+    return len(pks)

@@ -8,7 +8,7 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
-from projects.models import Project
+from projects.models import Municipality, Project
 from registry.enums import Theme
 
 pytestmark = pytest.mark.browser
@@ -62,5 +62,31 @@ def test_wrong_filter_value_shows_the_error_next_to_the_field(browser, live_serv
 
     browser.get(f"{live_server.url}/projects/?municipality=abc")
     error = browser.find_element(By.CSS_SELECTOR, ".field.has-error .error")
-    assert "sei cifre" in error.text
+    assert "Nessun comune italiano si chiama «abc»" in error.text
     assert browser.find_element(By.CSS_SELECTOR, ".notice-error").is_displayed()
+
+
+def test_visitor_picks_a_municipality_by_typing_its_name(browser, live_server, seeded):
+
+    browser.get(f"{live_server.url}/projects/")
+    field = browser.find_element(By.NAME, "municipality")
+    field.send_keys("Nizza Mon")
+    # The suggestions come from /api/v1/municipalities/ as one types (static/js/typeahead.js).
+    WebDriverWait(browser, 10).until(
+        lambda driver: (
+            "Nizza Monferrato (AT)"
+            in [
+                option.get_attribute("value")
+                for option in driver.find_elements(By.CSS_SELECTOR, "#id_municipality-options option")
+            ]
+        )
+    )
+    field.clear()
+    field.send_keys("Nizza Monferrato (AT)")
+    browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()
+    WebDriverWait(browser, 10).until(expected_conditions.url_contains("municipality="))
+    in_use = browser.find_element(By.CSS_SELECTOR, ".active-filters li").text
+    assert "Nizza Monferrato (AT)" in in_use
+    nizza = Municipality.objects.get(name="Nizza Monferrato", province_code="AT")
+    expected = Project.objects.published().with_facet("municipality", nizza.istat_code)
+    assert len(browser.find_elements(By.CSS_SELECTOR, "article.card")) == min(expected.count(), 20) > 0

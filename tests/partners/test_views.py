@@ -50,8 +50,13 @@ def test_partner_page_lists_its_published_projects_under_each_role(client):
         make_project(supporting=[partner]),
     )
     html = partner_page(client, partner)
-    groups = dict(re.findall(r"<section><h3>(.*?)</h3>\s*<ul>(.*?)</ul>", html, re.S))
-    assert list(groups) == ["Lead partner", "Partner", "Supporting body"]
+    found = re.findall(r'<section><h3>(.*?) <span class="muted">\((\d+)\)</span></h3>\s*<ul>(.*?)</ul>', html, re.S)
+    groups = {role: items for role, _, items in found}
+    assert [(role, count) for role, count, _ in found] == [
+        ("Lead partner", "1"),
+        ("Partner", "1"),
+        ("Supporting body", "1"),
+    ]
     assert [
         f'href="/projects/{p.slug}/"' in groups[role]
         for role, p in (("Lead partner", led), ("Partner", joined), ("Supporting body", supported))
@@ -156,3 +161,14 @@ def test_partner_list_page_beyond_the_last_is_not_found(client):
 
 def test_partner_list_page_that_is_not_a_number_answers_400(client):
     assert client.get("/partners/", {"page": "x"}).status_code == 400
+
+
+def test_an_organisation_with_many_projects_has_its_list_paged(client, settings):
+    settings.PROJECTS_PER_PAGE = 2  # four to a page
+    partner = make_partner()
+    for _ in range(5):
+        make_project(partners=[partner])
+    first, second = partner_page(client, partner), client.get(f"/partners/{partner.slug}/", {"page": 2})
+    listed = re.compile(r'<li><a href="/projects/fx-')
+    assert len(listed.findall(first)) == 4 and "<h2>5 projects</h2>" in first
+    assert second.status_code == 200 and len(listed.findall(second.content.decode())) == 1

@@ -287,7 +287,13 @@ def test_editor_cannot_change_a_municipality(editor_client):
 
 
 def registry_models():
-    return [model for app in REGISTRY_APPS for model in apps.get_app_config(app).get_models()]
+    """The models editors curate: the public index (projects.models.index) is derived, never edited."""
+    return [
+        model
+        for app in REGISTRY_APPS
+        for model in apps.get_app_config(app).get_models()
+        if model.__module__ != "projects.models.index"
+    ]
 
 
 def editors_permissions() -> set[tuple[str, str]]:

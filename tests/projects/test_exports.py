@@ -1,7 +1,16 @@
 """/projects/export.json and /projects/export.csv (projects/exports.py)."""
 
-import pytest
+import csv
+import io
 
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from projects import exports, views
+from projects.models import Project
 from tests.factories import (
     MARKER,
     make_full_project,
@@ -13,7 +22,7 @@ from tests.factories import (
     municipality,
     word,
 )
-from tests.pages import content, export_csv, export_json
+from tests.pages import content, export_csv, export_json, listed_titles
 
 pytestmark = pytest.mark.django_db
 
@@ -265,3 +274,191 @@ def test_export_costs_the_same_queries_however_many_projects_it_holds(
         after = content(client.get(url, params))
     assert after.count("\n") >= before.count("\n") + 30
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+# --- the fast path: records from plain rows, chunk by chunk -----------------------------------
+
+
+@pytest.fixture
+def varied_projects(full_project):
+    """Projects unlike each other: no links at all, only an end, shared and empty territories, a lead
+    with no partners, supporting bodies only, formula-like names, a draft."""
+    asti, biella = municipality("Asti", "AT"), municipality("Biella", "BI")
+    shared = make_territory(municipalities=[asti, biella])
+    return [
+        full_project,
+        make_project(),
+        make_project(period="fino a dicembre 2025", territories=[shared, make_territory()]),
+        make_project(
+            period="2019",
+            lead=make_partner(name=f"=SUM(A1) {word()}"),
+            territories=[shared, make_territory(municipalities=[asti])],
+            themes=["health"],
+            countries=["DE"],
+        ),
+        # Created in the reverse of name order, so that the order of the rows is not the order of the names.
+        make_project(
+            supporting=[make_partner(), make_partner()],
+            funders=[make_funder(name=f"{MARKER} {name} {word()}") for name in ("Zeta", "Alfa")],
+            programmes=[make_programme(name=f"{MARKER} {name} {word()}") for name in ("Zeta", "Alfa")],
+            territories=[make_territory(name=f"{MARKER} {name} {word()}") for name in ("Zeta", "Alfa")],
+        ),
+        make_project(published=False, lead=make_partner(), territories=[shared]),
+        *(make_full_project(territories=[shared]) for _ in range(4)),
+    ]
+
+
+@pytest.mark.parametrize("chunk_size", [1, 3, 1000])
+def test_fast_path_records_equal_project_record_for_every_project(varied_projects, chunk_size):
+    projects = Project.objects.order_by("pk")  # drafts too: the path reads whatever it is given
+    expected = [exports.project_record(project) for project in projects.with_export_data()]
+    assert list(exports.export_records(projects, chunk_size=chunk_size)) == expected
+    assert len(expected) > len(varied_projects)  # the seed's projects are compared as well
+
+
+def test_fast_path_gives_the_same_records_with_ids_as_a_plain_in_list(varied_projects, monkeypatch):
+    # What a database other than PostgreSQL and SQLite would get.
+    for vendor in ("postgresql", "sqlite"):
+        monkeypatch.delattr(exports._AmongIds, f"as_{vendor}")
+    projects = Project.objects.order_by("pk")
+    expected = [exports.project_record(project) for project in projects.with_export_data()]
+    assert list(exports.export_records(projects, chunk_size=3)) == expected
+
+
+def test_fast_path_reads_names_and_codes_again_once_it_holds_too_many(varied_projects, monkeypatch):
+    projects = Project.objects.order_by("pk")
+    expected = [exports.project_record(project) for project in projects.with_export_data()]
+
+    def reads() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert list(exports.export_records(projects, chunk_size=2)) == expected
+        tables = ('FROM "partners_partner"', 'FROM "projects_territory_municipalities"')
+        return sum(any(table in query["sql"] for table in tables) for query in queries.captured_queries)
+
+    kept = reads()
+    monkeypatch.setattr(exports, "KEPT_ACROSS_CHUNKS", 0)
+    assert reads() > kept
+
+
+def test_fast_path_keeps_the_filtered_order_across_chunks(client, monkeypatch):
+    monkeypatch.setattr(views, "EXPORT_CHUNK_SIZE", 2)
+    tag = word()
+    for year in (2021, 2019, 2024, 2020, 2023):
+        make_project(title=f"{MARKER} {tag} {year}", period=str(year))
+    params = {"q": tag, "sort": "-start"}
+    titles = [record["title"] for record in export_json(client, params)]
+    assert titles == [f"{MARKER} {tag} {year}" for year in (2024, 2023, 2021, 2020, 2019)]
+    assert titles == listed_titles(client, params)
+
+
+def test_fast_path_applies_the_filters_and_leaves_out_drafts_in_every_chunk(client, monkeypatch):
+    monkeypatch.setattr(views, "EXPORT_CHUNK_SIZE", 2)
+    tag, biella = word(), municipality("Biella", "BI")
+    inside = [
+        make_project(title=f"{MARKER} {tag}", territories=[make_territory(municipalities=[biella])]) for _ in range(5)
+    ]
+    make_project(title=f"{MARKER} {tag}", territories=[make_territory(municipalities=[municipality("Asti", "AT")])])
+    make_project(title=f"{MARKER} {tag}", published=False, territories=[make_territory(municipalities=[biella])])
+    expected = {project.slug for project in inside}
+    params = {"q": tag, "province": "BI"}
+    assert {record["slug"] for record in export_json(client, params)} == expected
+    assert {row[0] for row in export_csv(client, params)[1:]} == expected
+
+
+def export_queries(client, url: str, tag: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        content(client.get(url, {"q": tag}))
+    return len(queries.captured_queries)
+
+
+@pytest.mark.parametrize("url", ["/projects/export.json", "/projects/export.csv"])
+def test_export_queries_are_the_same_for_each_chunk_whatever_it_holds(client, monkeypatch, url):
+    monkeypatch.setattr(views, "EXPORT_CHUNK_SIZE", 10)
+    tag = word()
+
+    def add(count: int) -> None:
+        # Each with organisations and territories of its own, so that no chunk finds them already read.
+        for _ in range(count):
+            make_full_project(title=f"{MARKER} {tag} {word()}", territories=[make_territory(), make_territory()])
+
+    add(3)
+    one_chunk_of_3 = export_queries(client, url, tag)
+    add(7)
+    one_chunk_of_10 = export_queries(client, url, tag)
+    add(10)
+    two_chunks = export_queries(client, url, tag)
+    add(10)
+    three_chunks = export_queries(client, url, tag)
+    per_chunk = two_chunks - one_chunk_of_10
+    assert one_chunk_of_3 == one_chunk_of_10
+    assert three_chunks == two_chunks + per_chunk
+    # Projects, their roles, the organisations' names, funders, programmes, territories, themes, target
+    # groups, and the territories' municipalities (these two only for organisations and territories not seen yet).
+    assert per_chunk == 9
+
+
+def test_csv_line_writes_what_the_csv_module_writes():
+    cells = ["", "plain", 'say "hi"', "a,b", "a;b", "two\nlines", "cr\rhere", " spaced ", "'=1", "Città"]
+    for dialect in (csv.excel, exports.ItalianExcel):
+        buffer = io.StringIO()
+        csv.writer(buffer, dialect=dialect).writerow(cells)
+        assert exports.csv_line(cells, dialect.delimiter) == buffer.getvalue()
+
+
+def test_csv_row_is_csv_cell_of_each_column(varied_projects):
+    for record in exports.export_records(Project.objects.all(), chunk_size=100):
+        assert exports.csv_row(record) == [exports.csv_cell(name, record[name]) for name in exports.EXPORT_COLUMNS]
+
+
+# --- the CSV for Excel ------------------------------------------------------------------------
+
+
+def excel_export(client, params: dict) -> bytes:
+    response = client.get("/projects/export.csv", {"format": "excel", **params})
+    assert response.status_code == 200, content(response)
+    assert response["Content-Disposition"] == 'attachment; filename="progetti-excel.csv"'
+    return b"".join(response.streaming_content)
+
+
+def test_excel_csv_starts_with_a_bom_and_separates_cells_with_semicolons_and_rows_with_crlf(client):
+    tag = word()
+    project = make_project(title=f"{MARKER} Città e perché {tag}", summary="Uno; due, tre\nquattro", countries=["IT"])
+    data = excel_export(client, {"q": tag})
+    assert data.startswith("\ufeff".encode())
+    assert data.count(b"\r\n") == 2  # after the header and the row; the summary's line break stays as it is
+    assert f"{MARKER} Città e perché {tag}".encode() in data
+    header, row = data.decode("utf-8-sig").split("\r\n", 1)
+    assert header == ";".join(DOCUMENTED_FIELDS)
+    assert ';"Uno; due, tre\nquattro";' in row
+    cells = next(csv.reader(io.StringIO(row), delimiter=";"))
+    assert dict(zip(DOCUMENTED_FIELDS, cells, strict=True)) == csv_record(client, project)
+
+
+def test_excel_csv_imports_back_with_no_change(client, tmp_path):
+    path = tmp_path / "progetti-excel.csv"
+    path.write_bytes(excel_export(client, {}))
+    out = io.StringIO()
+    call_command("import_projects", str(path), "--dry-run", stdout=out, stderr=io.StringIO())
+    assert f"0 new, 0 changed, {Project.objects.published().count()} unchanged" in out.getvalue()
+
+
+def test_excel_csv_answers_400_on_a_bad_filter_as_the_csv_does(client):
+    response = client.get("/projects/export.csv", {"format": "excel", "theme": "gardening"})
+    assert response.status_code == 400 and "theme:" in response.content.decode()
+
+
+def test_an_unknown_csv_format_is_answered_400_with_what_to_write(client):
+    response = client.get("/projects/export.csv", {"format": "xlsx", "theme": "gardening"})
+    text = response.content.decode()
+    assert response.status_code == 400
+    assert "format: Write format=excel" in text and "theme:" in text
+
+
+def test_the_list_links_to_the_excel_csv_with_the_same_filters(client):
+    html = content(client.get("/projects/", {"theme": "housing", "page": "1"}))
+    assert 'href="/projects/export.csv?format=excel&amp;theme=housing"' in html
+
+
+def test_the_excel_csv_link_is_labelled_in_italian(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "it"
+    assert ">CSV per Excel</a>" in content(client.get("/projects/"))

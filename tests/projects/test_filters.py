@@ -432,7 +432,7 @@ def test_empty_results_say_that_nothing_matches(client):
 def test_filters_in_use_name_the_municipality_chosen(client):
     asti = municipality("Asti", "AT")
     html = content(client.get("/projects/", {"municipality": asti.istat_code}))
-    assert "<li><span>Municipality (ISTAT code):</span> Asti (AT)</li>" in html
+    assert "<li><span>Municipality:</span> Asti (AT) <a" in html
 
 
 # --- values that cannot be read --------------------------------------------------------------
@@ -444,14 +444,14 @@ def test_filters_in_use_name_the_municipality_chosen(client):
         ({"theme": "gardening"}, "Select a valid choice"),
         ({"target_group": "everybody"}, "Select a valid choice"),
         ({"status": "finished"}, "Select a valid choice"),
-        ({"municipality": "abc"}, "An ISTAT municipality code has six digits"),
-        ({"municipality": "12345"}, "An ISTAT municipality code has six digits"),
+        ({"municipality": "abc"}, "No Italian municipality is called “abc”"),
+        ({"municipality": "12345"}, "No Italian municipality is called “12345”"),
         ({"region": "99"}, "Select a valid choice"),
         ({"province": "ZZ"}, "Select a valid choice"),
         ({"country": "FRA"}, "two-letter ISO 3166 code"),
         ({"funder": "no-such-funder"}, "Select a valid choice"),
         ({"programme": "no-such-programme"}, "Select a valid choice"),
-        ({"partner": "no-such-organisation"}, "Select a valid choice"),
+        ({"partner": "no-such-organisation"}, "No organisation in the registry is called"),
         ({"year": "abc"}, "Enter a whole number"),
         ({"year": "2019.5"}, "Enter a whole number"),
         ({"year": "1800"}, "greater than or equal to 1900"),
@@ -540,7 +540,7 @@ def test_json_export_answers_400_with_the_errors_of_each_bad_filter(client):
 def test_csv_export_answers_400_in_plain_text_on_a_bad_filter(client):
     response = client.get("/projects/export.csv", {"municipality": "abc"})
     assert (response.status_code, response["Content-Type"].split(";")[0]) == (400, "text/plain")
-    assert "municipality: An ISTAT municipality code has six digits" in response.content.decode()
+    assert "municipality: No Italian municipality is called “abc”" in response.content.decode()
 
 
 def test_the_list_links_to_the_exports_with_the_same_filters(client):

@@ -3,7 +3,10 @@
 import re
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from projects.models import Project
 from tests.factories import (
@@ -327,3 +330,21 @@ def test_detail_page_costs_the_same_queries_for_a_small_and_a_large_project(clie
         response = client.get(large_project.get_absolute_url())
     assert response.status_code == 200
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_the_list_is_read_from_the_cache_until_the_index_changes(client, settings):
+    settings.LIST_CACHE_SECONDS = 600
+    cache.clear()
+    try:
+        tag = word()
+        first = make_project(title=f"{MARKER} {tag}")
+        assert card_titles(content(client.get("/projects/", {"q": tag}))) == [first.title]
+        with CaptureQueriesContext(connection) as queries:
+            again = client.get("/projects/", {"q": tag})
+        # The index stamp, and nothing else: the results and counts come from the cache.
+        assert len(queries) == 1 and card_titles(content(again)) == [first.title]
+        assert 'name="csrfmiddlewaretoken"' in content(again)  # the page around them is rendered anew
+        second = make_project(title=f"{MARKER} {tag} bis")
+        assert card_titles(content(client.get("/projects/", {"q": tag}))) == [first.title, second.title]
+    finally:
+        cache.clear()

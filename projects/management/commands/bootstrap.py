@@ -1,6 +1,8 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from projects.services import planner_statistics_refresh
+
 
 class Command(BaseCommand):
     help = (
@@ -18,5 +20,8 @@ class Command(BaseCommand):
             call_command("collectstatic", interactive=False, verbosity=max(verbosity - 1, 0))
         call_command("load_municipalities", verbosity=verbosity, stdout=self.stdout)
         call_command("load_seed", verbosity=verbosity, stdout=self.stdout)
+        # A registry made before the public index existed has projects the index has never seen.
+        call_command("reindex_projects", missing=True, verbosity=verbosity, stdout=self.stdout)
+        planner_statistics_refresh()
         if verbosity:
             self.stdout.write(self.style.SUCCESS("Registry ready."))

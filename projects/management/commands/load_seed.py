@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from projects.seed import SeedError, load_seed
+from projects.services import planner_statistics_refresh
 
 
 class Command(BaseCommand):
@@ -17,6 +18,8 @@ class Command(BaseCommand):
             report = load_seed(dir)
         except SeedError as error:
             raise CommandError(f"Seed data not loaded, nothing written: {error}") from None
+        if report.changed_anything():
+            planner_statistics_refresh()
         if not options["verbosity"]:
             return
         for line in report.lines():

@@ -1,0 +1,313 @@
+"""Facet counts: beside every filter option, how many projects that choice would give with the other
+active filters kept.
+
+A facet's counts are taken over the projects the other filters leave (its own choice is left out,
+so that its other options stay visible), and they are exact. Counting them in SQL means reading
+every index row of every matching project for every request: at 100,000 projects, with a common
+word or theme, over a million rows. So each process keeps the public index's listed facets as
+bitmaps, one bit per published project: the set of projects of a funder, a theme, a region, a
+status or a year is one Python integer, a filtered set is their AND, and a count is a popcount,
+microseconds each. The bitmaps are read again when the index changes (IndexState's stamp, one
+cheap query per request) or the day does (the status depends on it). Filters that are not listed
+facets (the words, an organisation, a municipality, an unusual year) are asked of the database for
+the ids they select, the same query the list runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db import connection
+from django.db.models import Q
+from django.db.models.functions import ExtractYear
+from django.utils import timezone
+
+from registry.enums import Status, TargetGroup, Theme
+
+from . import status as project_status
+from .filters import ProjectFilter
+from .models import LISTED_FACETS, Facet, FacetCount, IndexState, Project, ProjectFacet
+
+TYPED = (Facet.LEAD_PARTNER, Facet.PARTNER, Facet.MUNICIPALITY)  # chosen by typing: only the top values
+TOP_TYPED = 50
+VOCABULARY_LABELS = {Facet.THEME: Theme, Facet.TARGET_GROUP: TargetGroup}
+FETCH_ROWS = 20_000
+
+
+@dataclass
+class Option:
+    value: str
+    label: str
+    count: int
+
+    def as_dict(self) -> dict:
+        return {"value": self.value, "label": str(self.label), "count": self.count}
+
+
+@dataclass
+class Facets:
+    options: dict[str, list[Option]]  # filter name -> options with counts
+    labels: dict[tuple[str, str], str]  # (facet, value) -> label, for every value chosen
+    count: int  # projects the filters give
+
+    def label(self, facet: str, value: str) -> str | None:
+        return self.labels.get((facet, value))
+
+
+# --- the bitmaps ---------------------------------------------------------------------------------
+
+
+def _ids_of(bitmap: int):
+    """The ids whose bits are set, in order."""
+    for index, byte in enumerate(bitmap.to_bytes((bitmap.bit_length() + 7) // 8, "little")):
+        while byte:
+            lowest = byte & -byte
+            yield index * 8 + lowest.bit_length() - 1
+            byte ^= lowest
+
+
+def _bits(ids) -> int:
+    """The set of ids as an integer with those bits set."""
+    ids = list(ids)
+    if not ids:
+        return 0
+    buffer = bytearray(max(ids) // 8 + 1)
+    for pk in ids:
+        buffer[pk >> 3] |= 1 << (pk & 7)
+    return int.from_bytes(buffer, "little")
+
+
+@dataclass
+class Bitmaps:
+    """The listed facets, statuses and years of the published projects, as bitmaps of project ids."""
+
+    stamp: int
+    day: dt.date
+    published: int = 0
+    values: dict[tuple[str, str], int] = field(default_factory=dict)
+    labels: dict[tuple[str, str], str] = field(default_factory=dict)
+    status: dict[str, int] = field(default_factory=dict)
+    years: dict[int, int] = field(default_factory=dict)
+    _leads: list[str | None] | None = None
+
+    def leads(self) -> list[str | None]:
+        """Each published project's lead partner (its slug, by project id), read when first asked for."""
+        if self._leads is None:
+            rows = list(ProjectFacet.objects.filter(facet=Facet.LEAD_PARTNER).values_list("project_id", "value"))
+            leads: list[str | None] = [None] * (max((pk for pk, _ in rows), default=0) + 1)
+            for pk, slug in rows:
+                leads[pk] = slug
+            self._leads = leads
+        return self._leads
+
+    @classmethod
+    def build(cls, stamp: int, today: dt.date) -> Bitmaps:
+        bitmaps = cls(stamp, today)
+        bitmaps.values = {(facet, value): _bits(pks) for facet, value, pks in _ids_by_value()}
+        stored = FacetCount.objects.filter(facet__in=LISTED_FACETS).values_list("facet", "value", "label")
+        bitmaps.labels = {(facet, value): label for facet, value, label in stored}
+
+        by_status, by_period = _ids_by_period(today)
+        bitmaps.status = {code: _bits(by_status.get(code, ())) for code in Status.values}
+        bitmaps.published = 0
+        for bitmap in bitmaps.status.values():
+            bitmaps.published |= bitmap
+        groups = {period: _bits(pks) for period, pks in by_period.items() if period != (None, None)}
+        years = [year for period in groups for year in period if year is not None]
+        if years:
+            first, last = min(years), max(*years, today.year)
+            bitmaps.years = dict.fromkeys(range(first, last + 1), 0)
+            # As ProjectQuerySet.active_in: an open end runs on, a period stated by its end alone runs up to it.
+            for (start, end), bitmap in groups.items():
+                for year in range(first if start is None else start, (last if end is None else end) + 1):
+                    bitmaps.years[year] |= bitmap
+        return bitmaps
+
+
+def _ids_by_value():
+    """(facet, value, project ids) of every listed facet value: the database groups them on PostgreSQL,
+    a few hundred rows instead of a row per project and value."""
+    rows = ProjectFacet.objects.filter(facet__in=LISTED_FACETS).order_by()
+    if connection.vendor == "postgresql":
+        yield from (
+            rows.values("facet", "value").annotate(ids=ArrayAgg("project_id")).values_list("facet", "value", "ids")
+        )
+        return
+    ids: dict[tuple[str, str], list[int]] = {}
+    for facet, value, pk in rows.values_list("facet", "value", "project_id").iterator(chunk_size=FETCH_ROWS):
+        ids.setdefault((facet, value), []).append(pk)
+    for (facet, value), pks in ids.items():
+        yield facet, value, pks
+
+
+def _ids_by_period(today: dt.date) -> tuple[dict[str, list[int]], dict[tuple, list[int]]]:
+    """The published projects' ids by status on the day, and by (start year, end year)."""
+    published = Project.objects.published().order_by()
+    if connection.vendor == "postgresql":
+        statuses = published.annotate(status_code=project_status.status_case(today)).values("status_code")
+        periods = published.annotate(start_year=ExtractYear("start"), end_year=ExtractYear("end"))
+        return (
+            dict(statuses.annotate(ids=ArrayAgg("pk")).values_list("status_code", "ids")),
+            {
+                (start, end): ids
+                for start, end, ids in periods.values("start_year", "end_year")
+                .annotate(ids=ArrayAgg("pk"))
+                .values_list("start_year", "end_year", "ids")
+            },
+        )
+    by_status: dict[str, list[int]] = {}
+    by_period: dict[tuple, list[int]] = {}
+    for pk, start, end in published.values_list("pk", "start", "end").iterator(FETCH_ROWS):
+        by_status.setdefault(project_status.status_on(start, end, today), []).append(pk)
+        by_period.setdefault((start and start.year, end and end.year), []).append(pk)
+    return by_status, by_period
+
+
+_current: Bitmaps | None = None
+# The sets other filters (words, an organisation, a municipality) selected lately, while the index is unchanged:
+# the same search asked again, or paged through, reads the database once.
+_selections: dict[tuple, int] = {}
+SELECTIONS_KEPT = 64
+_building = threading.Lock()
+
+
+def current_bitmaps(today: dt.date) -> Bitmaps:
+    """The bitmaps of the index as it is now: kept while the index and the day are the same."""
+    global _current
+    stamp = IndexState.current()
+    bitmaps = _current
+    if bitmaps is not None and bitmaps.stamp == stamp and bitmaps.day == today:
+        return bitmaps
+    with _building:
+        bitmaps = _current
+        if bitmaps is None or bitmaps.stamp != stamp or bitmaps.day != today:
+            bitmaps = _current = Bitmaps.build(stamp, today)
+    return bitmaps
+
+
+# --- counting ------------------------------------------------------------------------------------
+
+
+def facet_counts(project_filter: ProjectFilter, *, typed: bool = False, today: dt.date | None = None) -> Facets:
+    """The options of each filter with their counts, for a bound and valid filter (or an unbound one).
+
+    Options are those with at least one project, plus the one chosen even when it has none. With
+    `typed`, the lead partners (chosen by typing on the page) are counted too, the TOP_TYPED first.
+    """
+    today = today or timezone.localdate()
+    bitmaps = current_bitmaps(today)
+    cleaned = project_filter.form.cleaned_data if project_filter.is_bound else {}
+    chosen = {name: value for name, value in cleaned.items() if value not in (None, "", []) and name != "sort"}
+    selections = {name: _selection(project_filter, bitmaps, name, value) for name, value in chosen.items()}
+
+    def leaving_out(name: str | None) -> int:
+        result = bitmaps.published
+        for other, selected in selections.items():
+            if other != name:
+                result &= selected
+        return result
+
+    everything = leaving_out(None)
+    options: dict[str, list[Option]] = {}
+    for kind in LISTED_FACETS:
+        base = leaving_out(kind.value) if kind.value in chosen else everything
+        counts = {
+            value: (bitmap & base).bit_count() for (facet, value), bitmap in bitmaps.values.items() if facet == kind
+        }
+        options[kind.value] = _options(kind, counts, bitmaps.labels, chosen.get(kind.value))
+    base = leaving_out("status") if "status" in chosen else everything
+    options["status"] = [
+        Option(code, Status(code).label, (bitmaps.status[code] & base).bit_count())
+        for code in Status.values
+        if (bitmaps.status[code] & base) or code == chosen.get("status")
+    ]
+    base = leaving_out("year") if "year" in chosen else everything
+    years = {year: (bitmap & base).bit_count() for year, bitmap in bitmaps.years.items()}
+    options["year"] = [
+        Option(str(year), str(year), count)
+        for year, count in sorted(years.items(), reverse=True)
+        if count or year == chosen.get("year")
+    ]
+    labels = dict(bitmaps.labels)
+    typed_chosen = [(kind, chosen[kind.value]) for kind in TYPED if kind.value in chosen]
+    if typed_chosen:
+        condition = Q(pk__in=[])
+        for kind, value in typed_chosen:
+            condition |= Q(facet=kind, value=value)
+        labels.update(
+            ((facet, value), label)
+            for facet, value, label in FacetCount.objects.filter(condition).values_list("facet", "value", "label")
+        )
+    if typed:
+        base = leaving_out(Facet.LEAD_PARTNER.value)
+        options[Facet.LEAD_PARTNER.value] = _lead_partners(bitmaps, base, chosen, labels)
+    return Facets(options, labels, everything.bit_count())
+
+
+def _selection(project_filter: ProjectFilter, bitmaps: Bitmaps, name: str, value) -> int:
+    """The projects one filter alone selects, as a bitmap: from the bitmaps when it is a listed facet,
+    a status or a year they hold; otherwise the ids the filter's own query selects."""
+    if name in LISTED_FACETS:
+        return bitmaps.values.get((name, value), 0)
+    if name == "status" and value in bitmaps.status:
+        return bitmaps.status[value]
+    if name == "year" and int(value) in bitmaps.years:
+        return bitmaps.years[int(value)]
+    key = (bitmaps.stamp, bitmaps.day, name, str(value))
+    if key not in _selections:
+        alone = project_filter.filters[name].filter(project_filter.queryset, value)
+        # Fetched whole: ids are small, and a server-side cursor would cost more than the rows.
+        _selections[key] = _bits(list(alone.order_by().values_list("pk", flat=True)))
+        while len(_selections) > SELECTIONS_KEPT:
+            _selections.pop(next(iter(_selections)))
+    return _selections[key]
+
+
+def _lead_partners(bitmaps: Bitmaps, base: int, chosen: dict, labels: dict) -> list[Option]:
+    """The lead partners with most projects among those the other filters leave, with their counts
+    (and the one chosen, wherever it ranks)."""
+    name = Facet.LEAD_PARTNER.value
+    picked = chosen.get(name)
+    if chosen.keys() - {name}:
+        leads = bitmaps.leads()
+        tally = Counter(leads[pk] for pk in _ids_of(base) if pk < len(leads) and leads[pk])
+        counts = dict(tally.most_common(TOP_TYPED))
+        if picked:
+            counts[picked] = tally.get(picked, 0)
+    else:
+        stored = FacetCount.objects.filter(facet=name)
+        counts = dict(stored.order_by("-count", "label").values_list("value", "count")[:TOP_TYPED])
+        if picked and picked not in counts:
+            counts[picked] = stored.filter(value=picked).values_list("count", flat=True).first() or 0
+    found = FacetCount.objects.filter(facet=name, value__in=list(counts)).values_list("value", "label")
+    labels.update(((name, value), label) for value, label in found)
+    return _options(Facet.LEAD_PARTNER, counts, labels, picked)
+
+
+def _options(kind: Facet, counts: dict[str, int], labels: dict, chosen: str | None) -> list[Option]:
+    vocabulary = VOCABULARY_LABELS.get(kind)
+    options = []
+    for value, count in counts.items():
+        if not count and value != chosen:
+            continue
+        if vocabulary is not None:
+            if value not in vocabulary.values:
+                continue  # a code no longer in the vocabulary cannot be chosen
+            label = vocabulary(value).label
+        else:
+            label = labels.get((kind.value, value), value)
+        options.append(Option(value, label, count))
+    if chosen and chosen not in counts:
+        options.append(Option(chosen, labels.get((kind.value, chosen), chosen), 0))
+    if vocabulary is not None:
+        order = {code: index for index, code in enumerate(vocabulary.values)}
+        options.sort(key=lambda option: order.get(option.value, len(order)))
+    elif kind in TYPED:
+        options.sort(key=lambda option: (-option.count, str(option.label)))
+    else:
+        options.sort(key=lambda option: str(option.label).casefold())
+    return options

@@ -1,0 +1,125 @@
+"""The public index: what search and facets read, derived from published projects by projects.services.index.
+
+Nothing here is edited by hand. The write layer rebuilds a project's entries whenever the project,
+its links or a record it names change, so the public list answers from a few narrow, indexed tables
+instead of joining participations, programmes and territories for every request.
+"""
+
+import secrets
+from enum import StrEnum
+
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+
+
+class Facet(StrEnum):
+    """The kinds of facet a published project is indexed under; each value is what the list's
+    query parameter of the same name takes (a slug, an ISTAT code, a vocabulary code)."""
+
+    FUNDER = "funder"  # named for the project, or running one of its programmes (at any level above)
+    PROGRAMME = "programme"  # its programmes and calls, and every programme they belong to
+    PARTNER = "partner"  # any role
+    LEAD_PARTNER = "lead_partner"
+    REGION = "region"
+    PROVINCE = "province"
+    MUNICIPALITY = "municipality"
+    COUNTRY = "country"
+    THEME = "theme"
+    TARGET_GROUP = "target_group"
+
+
+# Kinds whose values are few enough to be offered as a list with counts; the others (thousands of
+# organisations and municipalities) are chosen by typing.
+LISTED_FACETS = (
+    Facet.FUNDER,
+    Facet.PROGRAMME,
+    Facet.REGION,
+    Facet.PROVINCE,
+    Facet.COUNTRY,
+    Facet.THEME,
+    Facet.TARGET_GROUP,
+)
+
+
+class ProjectFacet(models.Model):
+    """One value a published project is found under: one row per (project, facet, value)."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="facets")
+    facet = models.CharField(max_length=16)
+    value = models.CharField(max_length=255)
+
+    class Meta:
+        # (facet, value, project): a filter is one index range, and a count an index-only scan.
+        indexes = [models.Index(fields=["facet", "value", "project"], name="projectfacet_lookup")]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "facet", "value"], name="projectfacet_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facet}={self.value}"
+
+
+class ProjectSearch(models.Model):
+    """A project's search document, kept by projects.services.index from the project, its organisations,
+    funders, programmes and places: a weighted Italian full-text vector on PostgreSQL (GIN-indexed),
+    its words folded elsewhere (SQLite). A table of its own, so that rebuilding a document never
+    rewrites the project's row, and a search reads these narrow rows only."""
+
+    project = models.OneToOneField(
+        "projects.Project", on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+    )
+    vector = SearchVectorField(null=True)
+    text = models.TextField(blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"search document of project {self.project_id}"
+
+
+class FacetCount(models.Model):
+    """How many published projects each facet value has, with its label, kept by the index writer.
+
+    What the public may choose is read from here: the labels of the options, whether a funder or an
+    organisation has published projects at all, the lead partners with most projects.
+    """
+
+    facet = models.CharField(max_length=16)
+    value = models.CharField(max_length=255)
+    label = models.CharField(max_length=300)
+    count = models.IntegerField()  # not Positive: the writer adds signed deltas in one upsert
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["facet", "value"], name="facetcount_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.facet}={self.value}: {self.count}"
+
+
+class SearchTerm(models.Model):
+    """A word found in published projects (folded: lower case, no accents), for "did you mean" suggestions."""
+
+    word = models.CharField(max_length=64, unique=True)
+
+    def __str__(self) -> str:
+        return self.word
+
+
+class IndexState(models.Model):
+    """A token the index writer changes with every change it makes, in the same transaction, so that a
+    process holding something computed from the index (projects.facets keeps the facets as bitmaps)
+    knows with one cheap query whether it is still current. Random rather than counted: a change
+    rolled back must never leave a token that a later change would give again."""
+
+    stamp = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"index stamp {self.stamp}"
+
+    @classmethod
+    def current(cls) -> int:
+        return cls.objects.filter(pk=1).values_list("stamp", flat=True).first() or 0
+
+    @classmethod
+    def advance(cls) -> None:
+        stamp = secrets.randbits(62)
+        if not cls.objects.filter(pk=1).update(stamp=stamp):
+            cls.objects.create(pk=1, stamp=stamp)

@@ -1,0 +1,158 @@
+"""The records of the open-data API (/api/v1/). They describe the published schema; a project's record
+is the export's (projects.exports), so the API, the JSON export and the CSV export never disagree."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from partners.models import Partner
+from registry.enums import PartnerKind, ProgrammeKind, Role, Status, TargetGroup, Theme
+
+from . import exports
+from .models import Funder, Municipality, Programme
+
+
+def source_references(sources: list[dict]) -> list[str]:
+    """Each source as the export writes it: its URL, else the document it was read from."""
+    return [source.get("url") or source.get("document", "") for source in sources]
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text=_("What went wrong."))
+
+
+class FieldErrorsSerializer(serializers.Serializer):
+    """Each parameter that could not be read, with its messages: {"year": ["Enter a whole number."]}.
+
+    Its schema is written by projects.api.FieldErrorsSchema: a serializer cannot say "any key".
+    """
+
+
+class ProjectPartnerSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text=_("The organisation's name."))
+    role = serializers.ChoiceField(choices=Role.choices, help_text=_("Its role in this project."))
+
+
+class ProjectSerializer(serializers.Serializer):
+    """A published project, with exactly the keys of the JSON export."""
+
+    slug = serializers.SlugField(help_text=_("The project's identifier, in its address: /api/v1/projects/<slug>/."))
+    title = serializers.CharField()
+    acronym = serializers.CharField(allow_blank=True, help_text=_("Empty when the source gives none."))
+    code = serializers.CharField(allow_blank=True, help_text=_("As the funder numbers it: PROG-2832."))
+    cup = serializers.CharField(allow_blank=True, help_text=_("Codice Unico di Progetto, 15 characters."))
+    summary = serializers.CharField(allow_blank=True)
+    lead_partner = serializers.CharField(allow_blank=True, help_text=_("The lead partner's name; empty for none."))
+    partners = ProjectPartnerSerializer(
+        many=True, help_text=_("Every organisation, lead first, in the source's order.")
+    )
+    funders = serializers.ListField(child=serializers.CharField(), help_text=_("Funders named for the project."))
+    programmes = serializers.ListField(child=serializers.CharField(), help_text=_("Programmes and calls."))
+    start = serializers.CharField(
+        allow_blank=True,
+        help_text=_("ISO 8601 at the source's precision (2024, 2024-05 or 2024-05-01); empty when not stated."),
+    )
+    end = serializers.CharField(
+        allow_blank=True,
+        help_text=_("ISO 8601 at the source's precision (2024, 2024-05 or 2024-05-31); empty when not stated."),
+    )
+    duration_months = serializers.IntegerField(allow_null=True, help_text=_("As the source states it, or null."))
+    status = serializers.ChoiceField(choices=Status.choices, help_text=_("Derived from the period, today."))
+    themes = serializers.ListField(child=serializers.ChoiceField(choices=Theme.choices))
+    target_groups = serializers.ListField(child=serializers.ChoiceField(choices=TargetGroup.choices))
+    territories = serializers.ListField(child=serializers.CharField(), help_text=_("Areas as the sources name them."))
+    municipalities = serializers.ListField(
+        child=serializers.RegexField(r"^[0-9]{6}$"), help_text=_("ISTAT codes of the municipalities it works in.")
+    )
+    countries = serializers.ListField(
+        child=serializers.RegexField(r"^[A-Z]{2}$"), help_text=_("ISO 3166 alpha-2 codes, for work abroad.")
+    )
+    website = serializers.CharField(allow_blank=True)
+    sources = serializers.ListField(
+        child=serializers.CharField(), help_text=_("Where the facts come from: a URL or a document.")
+    )
+
+    def to_representation(self, instance):
+        # The export's record, word for word: one definition of what a project is, whichever way it is read.
+        return exports.project_record(instance)
+
+
+class PartnerSerializer(serializers.ModelSerializer):
+    other_names = serializers.ListField(
+        child=serializers.CharField(), source="other_names_list", help_text=_("Acronyms and other names.")
+    )
+    kind = serializers.ChoiceField(choices=PartnerKind.choices)
+    sources = serializers.SerializerMethodField(help_text=_("Where the facts come from: a URL or a document."))
+
+    class Meta:
+        model = Partner
+        fields = ["slug", "name", "other_names", "kind", "country", "city", "website", "sources"]
+        read_only_fields = fields
+
+    def get_sources(self, partner) -> list[str]:
+        return source_references(partner.sources)
+
+
+class FunderSerializer(serializers.ModelSerializer):
+    other_names = serializers.SerializerMethodField(help_text=_("Other names it goes by."))
+    sources = serializers.SerializerMethodField(help_text=_("Where the facts come from: a URL or a document."))
+
+    class Meta:
+        model = Funder
+        fields = ["slug", "name", "other_names", "website", "sources"]
+        read_only_fields = fields
+
+    def get_other_names(self, funder) -> list[str]:
+        return [line.strip() for line in funder.other_names.splitlines() if line.strip()]
+
+    def get_sources(self, funder) -> list[str]:
+        return source_references(funder.sources)
+
+
+class ProgrammeSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=ProgrammeKind.choices)
+    parent = serializers.SlugRelatedField(
+        slug_field="slug",
+        read_only=True,
+        allow_null=True,
+        help_text=_("The slug of the wider programme it belongs to, or null."),
+    )
+    funders = serializers.SlugRelatedField(
+        slug_field="slug", many=True, read_only=True, help_text=_("Slugs of the funders that run it.")
+    )
+    sources = serializers.SerializerMethodField(help_text=_("Where the facts come from: a URL or a document."))
+
+    class Meta:
+        model = Programme
+        fields = ["slug", "name", "short_name", "kind", "parent", "funders", "website", "sources"]
+        read_only_fields = fields
+
+    def get_sources(self, programme) -> list[str]:
+        return source_references(programme.sources)
+
+
+class MunicipalitySerializer(serializers.ModelSerializer):
+    """Small on purpose: the list page's type-ahead reads it at every keystroke."""
+
+    class Meta:
+        model = Municipality
+        fields = ["istat_code", "name", "province_code", "region_name"]
+        read_only_fields = fields
+
+
+class FacetOptionSerializer(serializers.Serializer):
+    value = serializers.CharField(help_text=_("What the filter's query parameter takes."))
+    label = serializers.CharField()
+    count = serializers.IntegerField(help_text=_("Projects this choice gives, with the other filters kept."))
+
+
+class ProjectFacetsSerializer(serializers.Serializer):
+    funder = FacetOptionSerializer(many=True)
+    programme = FacetOptionSerializer(many=True)
+    lead_partner = FacetOptionSerializer(many=True, help_text=_("The 50 with most projects, and the one chosen."))
+    region = FacetOptionSerializer(many=True)
+    province = FacetOptionSerializer(many=True)
+    country = FacetOptionSerializer(many=True)
+    theme = FacetOptionSerializer(many=True)
+    target_group = FacetOptionSerializer(many=True)
+    status = FacetOptionSerializer(many=True)
+    year = FacetOptionSerializer(many=True)

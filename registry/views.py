@@ -1,0 +1,27 @@
+"""Pages that belong to no one app."""
+
+import logging
+
+from django.db import DatabaseError, connection
+from django.http import HttpResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+logger = logging.getLogger(__name__)
+
+
+@require_safe
+@never_cache
+def health(request):
+    """`ok` when this process can answer and reach its database; 503 when the database cannot be reached.
+
+    For load balancers, monitoring and process managers: no template, no session, one `SELECT 1`.
+    """
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        logger.exception("Health check: the database cannot be reached")
+        return HttpResponse("database unavailable", status=503, content_type="text/plain; charset=utf-8")
+    return HttpResponse("ok", content_type="text/plain; charset=utf-8")

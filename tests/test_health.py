@@ -1,0 +1,35 @@
+"""/health/ (registry/views.py): what load balancers and monitoring ask."""
+
+import pytest
+from django.db import OperationalError, connection
+from django.test.utils import CaptureQueriesContext
+
+pytestmark = pytest.mark.django_db
+
+
+def test_health_answers_ok_after_asking_the_database(client):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/health/")
+    assert (response.status_code, response.content, response["Content-Type"]) == (
+        200,
+        b"ok",
+        "text/plain; charset=utf-8",
+    )
+    assert [query["sql"] for query in queries] == ["SELECT 1"]
+
+
+def test_health_is_never_cached(client):
+    assert "no-store" in client.get("/health/")["Cache-Control"]
+
+
+def test_health_answers_503_when_the_database_cannot_be_reached(client, monkeypatch):
+    def unreachable(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connection, "cursor", unreachable)
+    response = client.get("/health/")
+    assert (response.status_code, response.content) == (503, b"database unavailable")
+
+
+def test_health_refuses_anything_but_get_and_head(client):
+    assert [client.head("/health/").status_code, client.post("/health/").status_code] == [200, 405]

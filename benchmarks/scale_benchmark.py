@@ -842,7 +842,11 @@ def write_explain(path: Path, cases: list[dict], figures: dict, revision: str, r
         f"{revision}, PostgreSQL {figures['postgresql']}, {figures['published']:,} published projects, "
         f"{figures['organisations']:,} organisations, after VACUUM ANALYZE. For each page, its main query "
         "(the slowest it sends, by median over the runs) with `EXPLAIN (ANALYZE, BUFFERS)`: the index scans "
-        "name the index they read; a `Seq Scan` reads the whole table.",
+        "name the index they read; a `Seq Scan` reads the whole table. Times are of one machine "
+        f"({os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} when written); the plans are what matters.",
+        "",
+        "Written again with `DATABASE_URL=postgres://… python benchmarks/scale_benchmark.py --explain "
+        "docs/query-plans.md` (see the script for its other options).",
         "",
         f"| page | median ms (of {repeat}) | main query ms | indexes read | tables read whole |",
         "| --- | ---: | ---: | --- | --- |",

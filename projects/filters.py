@@ -201,13 +201,20 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
 
     def get_ordering_value(self, param):
         descending = param.startswith("-")
-        field = F(self.param_map[param[1:] if descending else param])
+        name = self.param_map[param[1:] if descending else param]
+        field = F(name)
+        if not Project._meta.get_field(name).null:
+            # No NULLS clause where there are no NULLs: the index on (title, id) serves both directions.
+            return field.desc() if descending else field.asc()
         return field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
 
     def filter(self, qs, value):
         if value in EMPTY_VALUES:
             return qs
-        return qs.order_by(*[self.get_ordering_value(param) for param in value], "title", "pk")
+        ordering = [self.get_ordering_value(param) for param in value]
+        if value[0].lstrip("-") == "title":  # ties broken in the same direction, as the index reads them
+            return qs.order_by(*ordering, "-pk" if value[0].startswith("-") else "pk")
+        return qs.order_by(*ordering, "title", "pk")
 
 
 class YearFilter(django_filters.NumberFilter):

@@ -21,7 +21,7 @@ from .search import RANKED_AT_MOST, Words, suggestion
 
 # Fewer results than this and the page offers the closest words the registry knows.
 FEW_RESULTS = 3
-EXPORT_CHUNK_SIZE = 2000
+EXPORT_CHUNK_SIZE = 5000
 
 
 def filtered_projects(request) -> ProjectFilter:

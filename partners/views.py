@@ -34,6 +34,7 @@ def partner_detail(request, slug: str):
         request,
         links.select_related("project").order_by("role_order", "project__title", "pk"),
         settings.PROJECTS_PER_PAGE * 2,
+        count=sum(counts.values()),  # one row per role in a project: the roles' counts add up to the links
     )
     if error:
         return error

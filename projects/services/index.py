@@ -139,9 +139,9 @@ class ProgrammeTree:
     """Every programme with the programmes above it and their funders: hundreds of rows, read once."""
 
     def __init__(
-        self, programmes: dict[int, tuple[str, str]], up: dict[int, list[int]], funders: dict[int, list[int]]
+        self, programmes: dict[int, tuple[str, str, str]], up: dict[int, list[int]], funders: dict[int, list[int]]
     ):
-        self.programmes = programmes  # pk -> (slug, label)
+        self.programmes = programmes  # pk -> (slug, label, full name)
         self.up = up
         self.funders = funders  # programme pk -> funder pks
 
@@ -152,7 +152,7 @@ class ProgrammeTree:
         for programme_id, funder_id in Programme.funders.through.objects.values_list("programme_id", "funder_id"):
             funders[programme_id].append(funder_id)
         return cls(
-            {pk: (slug, short_name or name) for pk, _, slug, name, short_name in rows},
+            {pk: (slug, short_name or name, name) for pk, _, slug, name, short_name in rows},
             tree_links([(pk, parent) for pk, parent, *_ in rows], upwards=True),
             funders,
         )
@@ -249,9 +249,9 @@ def _read_chunk(pks: list[int], tree: ProgrammeTree, territories: TerritoryPlace
         programmes_of[pk].add(programme_id)
     for pk, programme_ids in programmes_of.items():
         for programme_id in tree.with_ancestors(programme_ids):
-            slug, label = tree.programmes[programme_id]
+            slug, label, name = tree.programmes[programme_id]
             entries[pk].add(Facet.PROGRAMME, slug, label, labels)
-            entries[pk].texts["B"].append(label)
+            entries[pk].texts["B"] += [label, name]
             funders_of[pk].update(tree.funders.get(programme_id, ()))
     if funders_of:
         funder_ids = sorted(set().union(*funders_of.values()))
@@ -266,12 +266,6 @@ def _read_chunk(pks: list[int], tree: ProgrammeTree, territories: TerritoryPlace
                 slug, name, other_names = funders[funder_id]
                 entries[pk].add(Facet.FUNDER, slug, name, labels)
                 entries[pk].texts["B"] += [name, other_names]
-    programme_names = Programme.objects.filter(
-        pk__in=sorted({p for ids in programmes_of.values() for p in tree.with_ancestors(ids)})
-    ).values_list("pk", "name")
-    full_names = dict(programme_names)
-    for pk, programme_ids in programmes_of.items():
-        entries[pk].texts["B"] += [full_names[p] for p in tree.with_ancestors(programme_ids)]
 
     territories_of: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for pk, territory_id, name in Project.territories.through.objects.filter(any_of("project_id", pks)).values_list(

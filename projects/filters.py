@@ -8,13 +8,14 @@ by their slug or ISTAT code: their lists are far too long to send with every pag
 
 from __future__ import annotations
 
+from html import escape
+
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db.models import F, Q
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
@@ -30,6 +31,9 @@ SLUG = RegexValidator(r"^[-a-zA-Z0-9_]+$", _("Use the address name shown in the 
 MAX_CANDIDATES = 8
 
 
+SELECTED = " selected"
+
+
 class OptionsSelect(forms.Select):
     """A select rendered in Python: the lists hold hundreds of options with their counts, and Django's
     template for each option costs more than the database does to count them."""
@@ -37,12 +41,12 @@ class OptionsSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
         attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
         chosen = "" if value is None else str(value)
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            ((str(key), mark_safe(" selected") if str(key) == chosen else "", label) for key, label in self.choices),
+        # html.escape, not format_html: the same escaping (quotes included), a tenth of the time per option.
+        options = "".join(
+            f'<option value="{escape(str(key))}"{SELECTED if str(key) == chosen else ""}>{escape(str(label))}</option>'
+            for key, label in self.choices
         )
-        return format_html("<select{}>{}</select>", flatatt(attrs), options)
+        return mark_safe(f"<select{flatatt(attrs)}>{options}</select>")
 
 
 class SlugChoiceField(forms.CharField):

@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_safe
 from registry.pagination import paginate
 
 from . import exports
+from .cards import ProjectCard
 from .facets import Facets, facet_counts
 from .filters import ProjectFilter
 from .models import Facet, IndexState, Municipality, Project
@@ -87,19 +89,22 @@ def list_cache_key(request) -> str:
 
 @require_safe
 def project_list(request):
-    # The list and its counts change only with the index: asked again, it is read from the cache; the
-    # page around it (the language form's CSRF token) is rendered for each visitor.
+    # The page changes only with the index: asked again, it is read from the cache whole, but for the CSRF
+    # token of the language form, which is each visitor's own and is put back in where it was.
     key = list_cache_key(request)
-    html, status = cache.get(key, (None, 200))
-    if html is None:
+    cached = cache.get(key)
+    if cached is None:
         context = list_context(request)
         if isinstance(context, HttpResponse):
             return context
         status = 400 if context["invalid"] else 200
-        html = render_to_string("projects/_project_list.html", context, request=request)
+        token = get_token(request)
+        html = render_to_string("projects/project_filter.html", {**context, "csrf_token": token}, request=request)
+        cached = (html.split(token), status)
         if status == 200:
-            cache.set(key, (html, status), settings.LIST_CACHE_SECONDS)
-    return render(request, "projects/project_filter.html", {"list_html": html}, status=status)
+            cache.set(key, cached, settings.LIST_CACHE_SECONDS)
+    pieces, status = cached
+    return HttpResponse(get_token(request).join(pieces), status=status)
 
 
 def list_context(request) -> dict | HttpResponse:
@@ -130,13 +135,14 @@ def list_context(request) -> dict | HttpResponse:
             if error:
                 return error
             suggestion_context["shown"] = True
-    if facets:
-        show_counts(project_filter, facets)
+    # A page whose filters cannot be read still offers every choice, counted over all projects, to mend them.
+    show_counts(project_filter, facets or facet_counts(ProjectFilter(None, queryset=Project.objects.published())))
+    today = timezone.localdate()
     return {
         **page_context,
         "invalid": invalid,
         "filter": project_filter,
-        "projects": page_context["page_obj"].object_list,
+        "cards": [ProjectCard.of(project, today) for project in page_context["page_obj"].object_list],
         "active_filters": active_filters(project_filter, facets, request.GET),
         "suggestion": suggestion_context,
         "candidates": {

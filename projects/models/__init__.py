@@ -5,7 +5,7 @@ to get a choice.
 """
 
 from .funding import Funder, Programme
-from .index import LISTED_FACETS, Facet, FacetCount, IndexState, ProjectFacet, ProjectSearch, SearchTerm
+from .index import LISTED_FACETS, Facet, FacetCount, IndexChange, IndexState, ProjectFacet, ProjectSearch, SearchTerm
 from .places import Municipality, Territory
 from .project import (
     Participation,
@@ -20,6 +20,7 @@ __all__ = [
     "LISTED_FACETS",
     "Facet",
     "FacetCount",
+    "IndexChange",
     "IndexState",
     "ProjectFacet",
     "ProjectSearch",

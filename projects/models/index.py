@@ -6,6 +6,7 @@ instead of joining participations, programmes and territories for every request.
 """
 
 import secrets
+from collections.abc import Collection
 from enum import StrEnum
 
 from django.contrib.postgres.search import SearchVectorField
@@ -119,7 +120,30 @@ class IndexState(models.Model):
         return cls.objects.filter(pk=1).values_list("stamp", flat=True).first() or 0
 
     @classmethod
-    def advance(cls) -> None:
+    def advance(cls, projects: Collection[int] | None = None) -> None:
+        """Record a change to the index: of these projects, or of all of them (None)."""
         stamp = secrets.randbits(62)
         if not cls.objects.filter(pk=1).update(stamp=stamp):
             cls.objects.create(pk=1, stamp=stamp)
+        # After the update: its row lock, held until the commit, gives the changes ids in the order they commit.
+        if projects is not None and len(projects) > IndexChange.PROJECTS_AT_MOST:
+            projects = None
+        change = IndexChange.objects.create(stamp=stamp, projects=None if projects is None else sorted(projects))
+        if change.pk % IndexChange.PRUNE_EVERY == 0:
+            IndexChange.objects.filter(pk__lte=change.pk - IndexChange.KEPT).delete()
+
+
+class IndexChange(models.Model):
+    """One change to the index and the projects it touched, so that a process holding the facets' bitmaps
+    applies it to the few projects concerned rather than read the whole index again (seconds at a million
+    projects). `projects` is None when the change touched too many of them to list."""
+
+    PROJECTS_AT_MOST = 5000
+    KEPT = 1000
+    PRUNE_EVERY = 100
+
+    stamp = models.BigIntegerField()
+    projects = models.JSONField(null=True)
+
+    def __str__(self) -> str:
+        return f"index change {self.pk}"

@@ -75,17 +75,18 @@ def projects_index(pks: Iterable[int]) -> None:
     with transaction.atomic():
         for chunk in chunked(pks, min(INDEX_CHUNK, len(pks))):
             _index_chunk(list(chunk), tree, territories)
-        IndexState.advance()
+        IndexState.advance(pks)
 
 
 def projects_unindex(pks: Iterable[int]) -> None:
     """Take projects out of the facets and counts (before they are deleted)."""
+    pks = sorted(set(pks))
     with transaction.atomic():
-        for chunk in chunked(sorted(set(pks))):
+        for chunk in chunked(pks):
             old = _stored_counts(chunk)
             ProjectFacet.objects.filter(any_of("project_id", chunk)).delete()
             _apply_deltas(old, Counter(), {})
-        IndexState.advance()
+        IndexState.advance(pks)
 
 
 def projects_reindex_all(*, batch: int = INDEX_CHUNK) -> int:

@@ -2,12 +2,24 @@
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from projects.facets import facet_counts
+from projects.facets import Bitmaps, facet_counts
 from projects.filters import ProjectFilter
-from projects.models import FacetCount, Project, ProjectFacet, ProjectSearch
+from projects.models import (
+    FacetCount,
+    Funder,
+    IndexChange,
+    IndexState,
+    Project,
+    ProjectFacet,
+    ProjectSearch,
+    ProjectTheme,
+)
+from projects.services.index import projects_index
+from projects.services.projects import projects_delete, projects_publish
 from tests.factories import make_full_project, make_funder, make_partner, make_programme, make_project
 from tests.pages import content
 
@@ -163,3 +175,63 @@ def test_the_facets_endpoint_is_in_the_published_schema(client):
     schema = client.get("/api/v1/schema/", {"format": "json"}).json()
     operation = schema["paths"]["/api/v1/projects/facets/"]["get"]
     assert {"theme", "q", "municipality"} <= {parameter["name"] for parameter in operation["parameters"]}
+
+
+def bitmaps_as_counted(bitmaps: Bitmaps) -> dict:
+    """What the counts are read from, values without projects left out (a change may empty a value)."""
+    return {
+        "values": {key: bitmap for key, bitmap in bitmaps.values.items() if bitmap},
+        "labels": {key: label for key, label in bitmaps.labels.items() if bitmaps.values.get(key)},
+        "status": bitmaps.status,
+        "years": {year: bitmap for year, bitmap in bitmaps.years.items() if bitmap},
+        "published": bitmaps.published,
+        "by_facet": {facet: sorted(row for row in rows if row[2]) for facet, rows in bitmaps.by_facet.items()},
+    }
+
+
+def leads_of(bitmaps: Bitmaps) -> dict[int, str]:
+    return {pk: slug for pk, slug in enumerate(bitmaps.leads()) if slug}
+
+
+def test_bitmaps_brought_up_to_date_change_by_change_equal_the_bitmaps_read_whole(varied):
+    today = timezone.localdate()
+    before = Bitmaps.build(IndexState.current(), today)
+    before.leads()  # held, so that the change brings them up to date too
+    funder = Funder.objects.get(slug=varied["funder"])
+    added = make_full_project(lead=make_partner(), funders=[funder], themes=["housing"], period="2025 - 2026")
+    withdrawn, deleted, renamed = Project.objects.published().exclude(pk=added.pk).order_by("pk")[:3]
+    projects_publish(projects=Project.objects.filter(pk=withdrawn.pk), published=False)
+    projects_delete(projects=Project.objects.filter(pk=deleted.pk))
+    renamed.theme_links.all().delete()
+    ProjectTheme.objects.create(project=renamed, theme="language")
+    projects_index([renamed.pk])
+    funder.name = f"{funder.name} (renamed)"
+    funder.save()
+
+    with CaptureQueriesContext(connection) as queries:
+        updated = before.updated(IndexState.current())
+    assert updated is not None, "applied change by change, not read whole"
+    assert len(queries) <= 8
+    whole = Bitmaps.build(IndexState.current(), today)
+    assert updated.version == whole.version
+    assert bitmaps_as_counted(updated) == bitmaps_as_counted(whole)
+    assert leads_of(updated) == leads_of(whole)
+    assert updated.labels[("funder", funder.slug)] == funder.name
+
+
+def test_bitmaps_are_read_whole_when_their_last_change_was_rolled_back(varied):
+    today = timezone.localdate()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        make_project(themes=["housing"])
+        inside = Bitmaps.build(IndexState.current(), today)  # sees a change that will not be committed
+        raise RuntimeError
+    make_project(themes=["language"])
+    assert inside.updated(IndexState.current()) is None
+
+
+def test_a_change_of_too_many_projects_makes_the_bitmaps_be_read_whole(varied, monkeypatch):
+    monkeypatch.setattr(IndexChange, "PROJECTS_AT_MOST", 1)
+    before = Bitmaps.build(IndexState.current(), timezone.localdate())
+    projects_index(Project.objects.published().values_list("pk", flat=True)[:2])
+    assert IndexChange.objects.order_by("-pk").first().projects is None
+    assert before.updated(IndexState.current()) is None

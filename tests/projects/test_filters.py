@@ -1,6 +1,7 @@
 """The filters of /projects/ (projects/filters.py), each alone and combined, and their errors."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -546,3 +547,12 @@ def test_csv_export_answers_400_in_plain_text_on_a_bad_filter(client):
 def test_the_list_links_to_the_exports_with_the_same_filters(client):
     html = content(client.get("/projects/", {"theme": "housing", "province": "AT", "page": "1"}))
     assert 'href="/projects/export.json?theme=housing&amp;province=AT"' in html
+
+
+def test_a_page_with_an_unreadable_filter_still_offers_every_choice_with_its_count(client):
+    make_project(themes=["housing"])
+    response = client.get("/projects/", {"year": "abc", "theme": "housing"})
+    assert response.status_code == 400
+    offered = re.search(r'<option value="housing"[^>]*>[^<]*\((\d+)\)</option>', content(response))
+    assert offered is not None
+    assert int(offered[1]) == client.get("/projects/", {"theme": "housing"}).context["result_count"]

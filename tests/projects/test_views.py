@@ -85,6 +85,17 @@ def test_list_card_shows_period_status_funding_and_territory(client):
         assert shown in card
 
 
+def test_list_card_shows_an_acronym_its_title_lacks_the_countries_and_the_themes_in_their_order(client):
+    tag = word()
+    make_project(title=f"{MARKER} {tag}", acronym="ZQX", countries=["IT", "FR"], themes=["health", "housing"])
+    make_project(title=f"{MARKER} {tag} ZQY", acronym="ZQY")
+    html = content(client.get("/projects/", {"q": tag}))
+    assert '<span class="acronym">(ZQX)</span>' in html and '<span class="acronym">(ZQY)</span>' not in html
+    card = text_of(html)
+    assert "Countries IT, FR" in card
+    assert "Housing Health" in card  # the vocabulary's order, not the order they were given in
+
+
 def test_list_is_in_italian_unless_the_visitor_chose_another_language(db):
     html = content(Client().get("/projects/"))
     assert "<h1>Progetti</h1>" in html
@@ -343,7 +354,19 @@ def test_the_list_is_read_from_the_cache_until_the_index_changes(client, setting
             again = client.get("/projects/", {"q": tag})
         # The index stamp, and nothing else: the results and counts come from the cache.
         assert len(queries) == 1 and card_titles(content(again)) == [first.title]
-        assert 'name="csrfmiddlewaretoken"' in content(again)  # the page around them is rendered anew
+        # The language form's CSRF token is each visitor's own, not the one the cached page was made with,
+        # and the form works with it.
+        visitor = Client(enforce_csrf_checks=True)
+        visitor.cookies["django_language"] = "en"  # the same page as the first visitor's, from the cache
+        with CaptureQueriesContext(connection) as queries:
+            theirs = content(visitor.get("/projects/", {"q": tag}))
+        assert len(queries) == 1
+        token = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+        tokens = [token.search(page)[1] for page in (content(again), theirs)]
+        assert tokens[0] != tokens[1]
+        form = {"language": "it", "next": "/projects/", "csrfmiddlewaretoken": tokens[1]}
+        switched = visitor.post("/i18n/setlang/", form)
+        assert switched.status_code == 302 and visitor.cookies["django_language"].value == "it"
         second = make_project(title=f"{MARKER} {tag} bis")
         assert card_titles(content(client.get("/projects/", {"q": tag}))) == [first.title, second.title]
     finally:

@@ -297,6 +297,17 @@ class ProjectFilter(django_filters.FilterSet):
             queryset = queryset.annotate(relevance=relevance).order_by("-relevance", "title", "pk")
         return queryset
 
+    def ordered(self, queryset):
+        """`queryset` in the list's order: the sort chosen, or relevance when there are words and none is."""
+        sort = self.form.cleaned_data.get("sort")
+        if sort:
+            return self.filters["sort"].filter(queryset, sort)
+        words = Words.parse(self.form.cleaned_data.get("q") or "")
+        relevance = rank(words) if words else None
+        if relevance is not None:
+            return queryset.annotate(relevance=relevance).order_by("-relevance", "title", "pk")
+        return queryset.order_by("title", "pk")
+
     def queryset_without(self, name: str):
         """The filtered projects with one filter left out: what each of its choices would give (the facets)."""
         queryset = self.queryset

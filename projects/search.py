@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 
 from .models import ProjectSearch, SearchTerm
 from .names import fold_name
@@ -51,15 +51,19 @@ class Words:
         return SearchQuery(raw, search_type="raw", config=SEARCH_CONFIG)
 
 
-def matching(words: Words) -> Q:
-    """The condition for projects that contain every word."""
+def documents_matching(words: Words) -> QuerySet:
+    """The search documents (ProjectSearch, drafts' too) that contain every word."""
     documents = ProjectSearch.objects.all()
     if connection.vendor == "postgresql":
-        documents = documents.filter(vector=words.tsquery())
-    else:
-        for word, prefix in words.items:
-            documents = documents.filter(text__contains=f" {word}" if prefix else f" {word} ")
-    return Q(pk__in=documents.values("project_id"))
+        return documents.filter(vector=words.tsquery())
+    for word, prefix in words.items:
+        documents = documents.filter(text__contains=f" {word}" if prefix else f" {word} ")
+    return documents
+
+
+def matching(words: Words) -> Q:
+    """The condition for projects that contain every word."""
+    return Q(pk__in=documents_matching(words).values("project_id"))
 
 
 def rank(words: Words):

@@ -371,3 +371,15 @@ def test_the_list_is_read_from_the_cache_until_the_index_changes(client, setting
         assert card_titles(content(client.get("/projects/", {"q": tag}))) == [first.title, second.title]
     finally:
         cache.clear()
+
+
+@pytest.mark.parametrize("sort", ["", "title", "-title", "start", "-end"])
+def test_a_short_list_read_by_the_ids_the_facets_know_is_the_list_the_filters_select(client, monkeypatch, sort):
+    tag = word()
+    for index, period in enumerate(["2019 - 2021", "2024 - 2026", "", "2020", "2024 - 2026"]):
+        make_project(title=f"{MARKER} {tag} {'BA'[index % 2]}", period=period or None, themes=["housing"])
+    params = {"q": tag, "theme": "housing", "sort": sort}
+    by_ids = listed_titles(client, params)
+    monkeypatch.setattr("projects.views.READ_BY_IDS_AT_MOST", 0)  # the filters' own conditions
+    assert listed_titles(client, params) == by_ids
+    assert len(by_ids) == 5

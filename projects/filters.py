@@ -290,23 +290,29 @@ class ProjectFilter(django_filters.FilterSet):
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
-        words = Words.parse(self.form.cleaned_data.get("q") or "")
-        relevance = rank(words) if words else None
-        if relevance is not None and not self.form.cleaned_data.get("sort"):
-            # With words and no sort chosen, the best matches come first.
-            queryset = queryset.annotate(relevance=relevance).order_by("-relevance", "title", "pk")
-        return queryset
+        by_relevance = self._by_relevance(queryset)
+        return queryset if by_relevance is None else by_relevance
 
     def ordered(self, queryset):
         """`queryset` in the list's order: the sort chosen, or relevance when there are words and none is."""
-        sort = self.form.cleaned_data.get("sort")
+        sort = self._chosen.get("sort")
         if sort:
             return self.filters["sort"].filter(queryset, sort)
-        words = Words.parse(self.form.cleaned_data.get("q") or "")
+        by_relevance = self._by_relevance(queryset)
+        return queryset.order_by("title", "pk") if by_relevance is None else by_relevance
+
+    def _by_relevance(self, queryset):
+        """With words and no sort chosen, the best matches first; None otherwise (or where the database cannot
+        rank)."""
+        words = Words.parse(self._chosen.get("q") or "")
         relevance = rank(words) if words else None
-        if relevance is not None:
-            return queryset.annotate(relevance=relevance).order_by("-relevance", "title", "pk")
-        return queryset.order_by("title", "pk")
+        if relevance is None or self._chosen.get("sort"):
+            return None
+        return queryset.annotate(relevance=relevance).order_by("-relevance", "title", "pk")
+
+    @property
+    def _chosen(self) -> dict:
+        return self.form.cleaned_data if self.is_bound else {}
 
     def queryset_without(self, name: str):
         """The filtered projects with one filter left out: what each of its choices would give (the facets)."""

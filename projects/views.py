@@ -117,7 +117,7 @@ def list_context(request) -> dict | HttpResponse:
     chosen = project_filter.form.cleaned_data if project_filter.is_bound and not invalid else {}
     if Words.parse(chosen.get("q") or "") and facets.count > RANKED_AT_MOST and not chosen.get("sort"):
         projects = projects.order_by("title", "pk")
-    elif facets and facets.count <= READ_BY_IDS_AT_MOST and chosen.keys() - {"sort"}:
+    elif facets and facets.count <= READ_BY_IDS_AT_MOST:
         # The facets know which projects the filters give: a few thousand are read by their ids faster than
         # the filters' conditions select them (q and three filters at 100,000 projects: 25 ms against 140 ms).
         projects = project_filter.ordered(Project.objects.published().filter(pk__in=facets.ids()))

@@ -23,6 +23,7 @@ from projects.synthetic import (
     SyntheticRegistry,
     default_organisations,
     registry_places,
+    synthetic_write,
 )
 from registry.enums import Role
 from tests.factories import make_partner, make_project
@@ -332,6 +333,13 @@ def test_planner_statistics_refresh_counts_the_rows_just_written():
     assert planner_row_count("partners_partner") != Partner.objects.count()
     planner_statistics_refresh()
     assert planner_row_count("partners_partner") == Partner.objects.count()
+
+
+def test_a_long_run_reads_the_planner_statistics_again_as_the_projects_double(places):
+    before = Project.objects.count()
+    synthetic_write(SyntheticRegistry(places, seed=23, organisations=30), range(1, 5 * before + 1), chunk=before)
+    # Read again during the run (the command reads them once more at its end, which this call leaves out).
+    assert before < planner_row_count("projects_project") < Project.objects.count()
 
 
 @pytest.fixture

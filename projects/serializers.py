@@ -2,6 +2,7 @@
 is the export's (projects.exports), so the API, the JSON export and the CSV export never disagree."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from partners.models import Partner
@@ -14,6 +15,19 @@ from .models import Funder, Municipality, Programme
 def source_references(sources: list[dict]) -> list[str]:
     """Each source as the export writes it: its URL, else the document it was read from."""
     return [source.get("url") or source.get("document", "") for source in sources]
+
+
+@extend_schema_field(serializers.ListField(child=serializers.CharField()))
+class SourcesField(serializers.Field):
+    """A record's sources, as `source_references` gives them."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        kwargs.setdefault("help_text", _("Where the facts come from: a URL or a document."))
+        super().__init__(**kwargs)
+
+    def to_representation(self, value) -> list[str]:
+        return source_references(value)
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -81,31 +95,27 @@ class PartnerSerializer(serializers.ModelSerializer):
         child=serializers.CharField(), source="other_names_list", help_text=_("Acronyms and other names.")
     )
     kind = serializers.ChoiceField(choices=PartnerKind.choices)
-    sources = serializers.SerializerMethodField(help_text=_("Where the facts come from: a URL or a document."))
+    sources = SourcesField()
 
     class Meta:
         model = Partner
         fields = ["slug", "name", "other_names", "kind", "country", "city", "website", "sources"]
         read_only_fields = fields
 
-    def get_sources(self, partner) -> list[str]:
-        return source_references(partner.sources)
-
 
 class FunderSerializer(serializers.ModelSerializer):
-    other_names = serializers.SerializerMethodField(help_text=_("Other names it goes by."))
-    sources = serializers.SerializerMethodField(help_text=_("Where the facts come from: a URL or a document."))
+    other_names = serializers.ListField(
+        child=serializers.CharField(),
+        source="other_names_list",
+        read_only=True,
+        help_text=_("Other names it goes by."),
+    )
+    sources = SourcesField()
 
     class Meta:
         model = Funder
         fields = ["slug", "name", "other_names", "website", "sources"]
         read_only_fields = fields
-
-    def get_other_names(self, funder) -> list[str]:
-        return [line.strip() for line in funder.other_names.splitlines() if line.strip()]
-
-    def get_sources(self, funder) -> list[str]:
-        return source_references(funder.sources)
 
 
 class ProgrammeSerializer(serializers.ModelSerializer):
@@ -119,15 +129,12 @@ class ProgrammeSerializer(serializers.ModelSerializer):
     funders = serializers.SlugRelatedField(
         slug_field="slug", many=True, read_only=True, help_text=_("Slugs of the funders that run it.")
     )
-    sources = serializers.SerializerMethodField(help_text=_("Where the facts come from: a URL or a document."))
+    sources = SourcesField()
 
     class Meta:
         model = Programme
         fields = ["slug", "name", "short_name", "kind", "parent", "funders", "website", "sources"]
         read_only_fields = fields
-
-    def get_sources(self, programme) -> list[str]:
-        return source_references(programme.sources)
 
 
 class MunicipalitySerializer(serializers.ModelSerializer):

@@ -59,6 +59,10 @@ class Funder(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def other_names_list(self) -> list[str]:
+        return [line.strip() for line in self.other_names.splitlines() if line.strip()]
+
 
 def tree_links(edges: Iterable[tuple[int, int | None]], *, upwards: bool) -> dict[int, list[int]]:
     """(programme, parent) pairs as links from each programme to its parent, or to its children."""

@@ -26,7 +26,7 @@ def test_visitor_filters_by_theme_opens_a_project_and_follows_its_lead_partner(b
 
     assert "theme=housing" in browser.current_url
     expected = Project.objects.published().filter(theme_links__theme=Theme.HOUSING).distinct()
-    titles = [link.text for link in browser.find_elements(By.CSS_SELECTOR, "article.card h3 a")]
+    titles = [link.text for link in browser.find_elements(By.CSS_SELECTOR, "article.card h2 a")]
     assert titles and sorted(titles) == sorted(p.title for p in expected)[: len(titles)]
 
     project = expected.filter(participations__role="lead").first()

@@ -61,6 +61,9 @@ class Facets:
         return list(_ids_of(self.matches))
 
     def label(self, facet: str, value: str) -> str | None:
+        vocabulary = VOCABULARY_LABELS.get(facet)
+        if vocabulary is not None and value in vocabulary.values:
+            return vocabulary(value).label  # the index keeps the code; its label is the vocabulary's, translated
         return self.labels.get((facet, value))
 
 

@@ -383,3 +383,12 @@ def test_a_short_list_read_by_the_ids_the_facets_know_is_the_list_the_filters_se
     monkeypatch.setattr("projects.views.READ_BY_IDS_AT_MOST", 0)  # the filters' own conditions
     assert listed_titles(client, params) == by_ids
     assert len(by_ids) == 5
+
+
+def test_the_filters_in_use_are_named_by_their_labels_and_each_can_be_removed(client):
+    tag = word()
+    make_project(title=f"{MARKER} {tag}", themes=["housing"])
+    html = content(client.get("/projects/", {"q": tag, "theme": "housing"}))
+    in_use = re.search(r'<ul class="active-filters"[^>]*>(.*?)</ul>', html, re.S)[1]
+    assert "<span>Theme:</span> Housing" in in_use and "housing <a" not in in_use
+    assert f'href="?q={tag}"' in in_use  # removing the theme keeps the words

@@ -10,13 +10,18 @@ Against a PostgreSQL database holding at least --projects projects (made with
   once to warm up and then --repeat times, each as the page's first view (the cache and the searches the
   facets keep are emptied before each request): median and p95 (nearest rank) of the server time, the
   number of queries (CaptureQueriesContext), the size of the answer and the time spent in SQL; then
-  --repeat times more without emptying them ("again": the page asked again while the index is unchanged,
-  as most views of a page are). The goals are checked on the first views. Cases: the
+  --repeat times after a one-project change to the index ("after an edit": the page's cache is stale,
+  the searches the facets keep are brought up to date, as after an editor saves a project), then
+  --repeat times more without emptying anything ("again": the page asked again while the index is
+  unchanged, as most views of a page are). The goals are checked on the first views. Cases: the
   list (plain, a far page, `q` with a common and a rare word, each filter alone with a busy value, a
   municipality with few projects, `q` with three filters, each sort), the facets endpoint (plain and
   filtered), two detail pages, the page of the organisation with the most projects and the API list.
   A URL that answers 404 (a feature not built yet in this checkout) is reported as skipped.
 - the floor: each case's main query run alone on a cursor, --repeat times; the ratio is case / floor.
+  A list's main query (the list, the API list) is what the list is about: its filtered projects' count and
+  the page of them it shows, as the FilterSet writes them; the facets' is the count of every facet value
+  over the filtered projects; another page's is the slowest query it sends.
 - the CSV and JSON exports, unfiltered, each in a fresh process: rows/s and peak memory (max RSS).
 - gunicorn (3 workers) driven by wrk (else by a Python client) with 10 connections: requests/s of
   /projects/ against /health/ (one SELECT 1) in the same run, after a warm-up (so /projects/ is mostly
@@ -365,10 +370,8 @@ def one_request(client, path: str) -> dict:
 def main_query(runs: list[dict]) -> tuple[str, list, str] | None:
     """(SQL, parameters, SQL as sent) of the query that takes the longest, by its median over the runs.
 
-    The floor is the slowest query a page sends rather than the one that reads its rows: on a list the
-    rows (20, in index order) often come fast and the count or the facet counts take the time, and the
-    floor should be what the database cannot do faster for this page. The ratio then says what Django,
-    the other queries and the rendering add to it.
+    The floor of a page that is not a list (a detail page, an organisation's page): what the database
+    cannot do faster for it. The ratio then says what Django, the other queries and the rendering add.
     """
     times: dict[tuple, list[float]] = {}
     found: dict[tuple, tuple] = {}
@@ -394,19 +397,63 @@ def within_budget(times: list[float], repeat: int, budget: float) -> bool:
     return len(times) < repeat and (len(times) < MIN_RUNS or sum(times) < budget)
 
 
-def floor_of(sql: str, params, repeat: int, budget: float) -> float:
+def floor_of(queries: list[tuple[str, list]], repeat: int, budget: float) -> float:
+    """The median time of these queries run one after the other on a cursor."""
     from django.db import connection
 
     seconds = []
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)  # warms the caches, as the page's warm-up request did
-        cursor.fetchall()
-        while within_budget(seconds, repeat, budget):
-            start = time.perf_counter()
+        for sql, params in queries:  # warms the caches, as the page's warm-up request did
             cursor.execute(sql, params)
             cursor.fetchall()
+        while within_budget(seconds, repeat, budget):
+            start = time.perf_counter()
+            for sql, params in queries:
+                cursor.execute(sql, params)
+                cursor.fetchall()
             seconds.append(time.perf_counter() - start)
     return statistics.median(seconds)
+
+
+def list_main_queries(case: dict) -> list[tuple[str, list, str]] | None:
+    """(SQL, parameters, SQL as sent) of a list's main query, the bare SQL of what the page is about: for
+    the list and the API list, the count of the projects its filters give and the page of them it shows,
+    in its order, as the FilterSet writes them (no facets, no cache); for the facets, how many of those
+    projects each listed facet value has. None for another page, or a checkout without these parts."""
+    if case["group"] not in ("list", "api", "facets"):
+        return None
+    from django.conf import settings
+    from django.db import connection
+    from django.db.models import Count
+    from django.http import QueryDict
+    from django.test.utils import CaptureQueriesContext
+
+    try:
+        from projects.filters import ProjectFilter
+        from projects.models import LISTED_FACETS, Project, ProjectFacet
+        from projects.search import RANKED_AT_MOST, Words
+    except ImportError:
+        return None
+    query = QueryDict(case["path"].partition("?")[2])
+    project_filter = ProjectFilter(query or None, queryset=Project.objects.published())
+    if project_filter.is_bound and not project_filter.is_valid():
+        return None
+    timer = QueryTimer()
+    with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(timer):
+        if case["group"] == "facets":
+            rows = ProjectFacet.objects.filter(facet__in=LISTED_FACETS, project__in=project_filter.qs.order_by())
+            list(rows.values("facet", "value").annotate(n=Count("pk")).order_by())
+        else:
+            projects = project_filter.qs
+            count = projects.count()
+            chosen = project_filter.form.cleaned_data if project_filter.is_bound else {}
+            if Words.parse(chosen.get("q") or "") and count > RANKED_AT_MOST and not chosen.get("sort"):
+                projects = projects.order_by("title", "pk")  # as the list orders a word most projects contain
+            size = settings.PROJECTS_PER_PAGE if case["group"] == "list" else 20
+            page = int(query.get("page") or 1)
+            list(projects[(page - 1) * size : page * size])
+    texts = [query["sql"] for query in captured.captured_queries]
+    return [(sql, params, text) for (sql, params, _), text in zip(timer.calls, texts, strict=True)]
 
 
 def plan_of(sql: str, params) -> str:
@@ -415,6 +462,13 @@ def plan_of(sql: str, params) -> str:
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
         return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def edit_one_project(pk: int) -> None:
+    """What an editor's save does to the index: the project indexed again, the index's stamp changed."""
+    from projects.services.index import projects_index
+
+    projects_index([pk])
 
 
 def forget_pages() -> None:
@@ -430,7 +484,7 @@ def forget_pages() -> None:
     forget_selections()
 
 
-def measure_case(client, case: dict, repeat: int, budget: float, explain: bool) -> dict:
+def measure_case(client, case: dict, repeat: int, budget: float, explain: bool, edited: int | None) -> dict:
     outcome = dict(case)
     try:
         warm = one_request(client, case["path"])
@@ -447,11 +501,20 @@ def measure_case(client, case: dict, repeat: int, budget: float, explain: bool) 
         forget_pages()  # each timed request is the page's first view: nothing of it in the cache
         runs.append(one_request(client, case["path"]))
         seconds.append(runs[-1]["seconds"])
+    # Then the page's first view after an editor saved a project: the cache is stale, what is kept is updated.
+    if edited is not None:
+        after_edit = []
+        while within_budget(after_edit, repeat, budget):
+            edit_one_project(edited)
+            after_edit.append(one_request(client, case["path"])["seconds"])
+        outcome["edit_median"] = statistics.median(after_edit)
+        outcome["edit_p95"] = nearest_rank(after_edit, 0.95)
     # Then the page asked again while the index is unchanged, as most views of a page are.
     again = [one_request(client, case["path"])]
     while within_budget([run["seconds"] for run in again[1:]], repeat, budget):
         again.append(one_request(client, case["path"]))
     outcome["cached_median"] = statistics.median(run["seconds"] for run in again[1:])
+    outcome["cached_p95"] = nearest_rank([run["seconds"] for run in again[1:]], 0.95)
     outcome["cached_queries"] = max(run["queries"] for run in again[1:])
     outcome.update(
         runs=len(runs),
@@ -462,14 +525,24 @@ def measure_case(client, case: dict, repeat: int, budget: float, explain: bool) 
         bytes=runs[-1]["bytes"],
         statuses=sorted({run["status"] for run in runs}),
     )
-    main = main_query(runs)
+    main = list_main_queries(case) or ([main_query(runs)] if main_query(runs) else [])
     if main:
-        sql, params, text = main
-        outcome["floor"] = floor_of(sql, params, repeat, budget)
-        outcome["main_sql"] = text
+        outcome["floor"] = floor_of([(sql, params) for sql, params, _ in main], repeat, budget)
+        outcome["main_sql"] = ";\n\n".join(text for _, _, text in main)
         if explain:
-            outcome["plan"] = plan_of(sql, params)
+            outcome["plan"] = "\n\n".join(plan_of(sql, params) for sql, params, _ in main)
     return outcome
+
+
+def edited_project() -> int | None:
+    """The project "after an edit" saves again: a published one, the same for every case."""
+    try:
+        from projects.services.index import projects_index  # noqa: F401 (a checkout without the write layer)
+    except ImportError:
+        return None
+    from projects.models import Project
+
+    return Project.objects.filter(is_published=True).order_by("pk").values_list("pk", flat=True).first()
 
 
 def child_requests(args) -> None:
@@ -482,9 +555,10 @@ def child_requests(args) -> None:
         cases = [case for case in cases if re.search(args.cases, case["name"])]
     # The hosts the settings allow (the test Client's "testserver" is added only inside the test suite).
     client = Client(HTTP_HOST="localhost")
+    edited = edited_project()
     results = []
     for case in cases:
-        outcome = measure_case(client, case, args.repeat, args.budget, bool(args.explain))
+        outcome = measure_case(client, case, args.repeat, args.budget, bool(args.explain), edited)
         shown = outcome.get("skipped") or outcome.get("error") or f"{ms(outcome['median'])} ms"
         print(f"  {case['name']}: {shown}", file=sys.stderr, flush=True)
         results.append(outcome)
@@ -787,9 +861,11 @@ def verdict(ok: bool) -> str:
 def print_cases(cases: list[dict]) -> None:
     print(
         f"\n{'case':58}{'status':>7}{'runs':>5}{'queries':>8}{'KB':>8}{'median':>9}{'p95':>9}{'SQL':>9}"
-        f"{'floor':>9}{'ratio':>7}{'again':>9}"
+        f"{'floor':>9}{'ratio':>7}{'edited':>9}{'p95':>9}{'again':>9}"
     )
-    print(f"{'':58}{'':>7}{'':>5}{'':>8}{'':>8}{'ms':>9}{'ms':>9}{'ms':>9}{'ms':>9}{'×':>7}{'ms':>9}")
+    print(
+        f"{'':58}{'':>7}{'':>5}{'':>8}{'':>8}{'ms':>9}{'ms':>9}{'ms':>9}{'ms':>9}{'×':>7}{'ms':>9}{'ms':>9}{'ms':>9}"
+    )
     for case in cases:
         name = case["name"] if len(case["name"]) <= 56 else case["name"][:55] + "…"
         if "median" not in case:
@@ -799,7 +875,8 @@ def print_cases(cases: list[dict]) -> None:
         print(
             f"{name:58}{'/'.join(map(str, case['statuses'])):>7}{case['runs']:>5}{case['queries']:>8}"
             f"{case['bytes'] / 1024:>8.1f}{ms(case['median']):>9}{ms(case['p95']):>9}{ms(case['sql']):>9}"
-            f"{ms(case.get('floor')):>9}{'' if ratio is None else f'{ratio:.1f}':>7}{ms(case.get('cached_median')):>9}"
+            f"{ms(case.get('floor')):>9}{'' if ratio is None else f'{ratio:.1f}':>7}{ms(case.get('edit_median')):>9}"
+            f"{ms(case.get('edit_p95')):>9}{ms(case.get('cached_median')):>9}"
         )
 
 
@@ -818,27 +895,35 @@ def goals(cases: list[dict], throughput_figures: dict | None) -> list[tuple[str,
         detail = f"worst: {worst['name']} {shown(worst)}" + (f"; {len(failing)} over" if failing else "")
         rows.append((goal, verdict(not failing), detail))
 
-    check(
-        f"list and facets median < {LIST_MEDIAN_MS} ms",
-        timed,
-        lambda c: c["median"] * 1000,
-        LIST_MEDIAN_MS,
-        lambda c: f"{ms(c['median'])} ms",
-    )
-    check(
-        f"list and facets p95 < {LIST_P95_MS} ms",
-        timed,
-        lambda c: c["p95"] * 1000,
-        LIST_P95_MS,
-        lambda c: f"{ms(c['p95'])} ms",
-    )
-    check(
-        f"list and facets within {FLOOR_RATIO}× their floor",
-        [case for case in timed if case.get("floor")],
-        lambda c: c["median"] / c["floor"],
-        FLOOR_RATIO,
-        lambda c: f"{c['median'] / c['floor']:.1f}×",
-    )
+    # The time goals on each kind of view: the first (nothing of the page kept), the first after an edit, and
+    # again (the median of a page's requests as its visitors send them, most finding it in the cache).
+    for view, median_key, p95_key in (
+        ("first view", "median", "p95"),
+        ("after an edit", "edit_median", "edit_p95"),
+        ("asked again", "cached_median", "cached_p95"),
+    ):
+        viewed = [case for case in timed if median_key in case]
+        check(
+            f"list and facets median < {LIST_MEDIAN_MS} ms, {view}",
+            viewed,
+            lambda c, key=median_key: c[key] * 1000,
+            LIST_MEDIAN_MS,
+            lambda c, key=median_key: f"{ms(c[key])} ms",
+        )
+        check(
+            f"list and facets p95 < {LIST_P95_MS} ms, {view}",
+            [case for case in viewed if p95_key in case],
+            lambda c, key=p95_key: c[key] * 1000,
+            LIST_P95_MS,
+            lambda c, key=p95_key: f"{ms(c[key])} ms",
+        )
+        check(
+            f"list and facets within {FLOOR_RATIO}× their floor, {view}",
+            [case for case in viewed if case.get("floor")],
+            lambda c, key=median_key: c[key] / c["floor"],
+            FLOOR_RATIO,
+            lambda c, key=median_key: f"{c[key] / c['floor']:.1f}×",
+        )
     check(
         f"detail median < {DETAIL_MEDIAN_MS} ms",
         [case for case in measured if case["group"] == "detail"],
@@ -875,7 +960,10 @@ def write_explain(path: Path, cases: list[dict], figures: dict, revision: str, r
         f"Written by `benchmarks/scale_benchmark.py --explain` on {dt.date.today().isoformat()}: code at "
         f"{revision}, PostgreSQL {figures['postgresql']}, {figures['published']:,} published projects, "
         f"{figures['organisations']:,} organisations, after VACUUM ANALYZE. For each page, its main query "
-        "(the slowest it sends, by median over the runs) with `EXPLAIN (ANALYZE, BUFFERS)`: the index scans "
+        "with `EXPLAIN (ANALYZE, BUFFERS)`: for a list (the list, the API list) its projects' count and "
+        "the page of them it shows, as the FilterSet writes them; for the facets, the count of every facet value "
+        "over the filtered projects; for another page, the slowest query it sends (by median over the runs). "
+        "The page itself reads much of this from the facets' bitmaps instead. The index scans "
         "name the index they read; a `Seq Scan` reads the whole table. Times are of one machine "
         f"({os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} when written); the plans are what matters.",
         "",
@@ -992,8 +1080,10 @@ def run(args) -> None:
     cases = run_child(child_args)["cases"]
     print_cases(cases)
     print(
-        "median and p95 (nearest rank): server time of the whole request in-process; SQL: time in queries; "
-        "floor: the page's slowest query alone on a cursor (median); ratio: median / floor"
+        "median and p95 (nearest rank): server time of the whole request in-process, first view; SQL: time in "
+        "queries; floor: the page's main query alone on a cursor (median; for a list its count and page, for the "
+        "facets the count of every value, else its slowest query); ratio: median / floor; edited: first view "
+        "after a one-project change to the index (median, p95); again: asked again, index unchanged"
     )
 
     exports = {}
@@ -1038,9 +1128,9 @@ def run(args) -> None:
                     print(result["raw"])
 
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs)")
-    print(f"\n{'goal':52}{'':14}")
+    print(f"\n{'goal':62}{'':14}")
     for goal, outcome, detail in goals(cases, load):
-        print(f"{goal:52}{outcome:14}{detail}")
+        print(f"{goal:62}{outcome:14}{detail}")
 
     if args.explain:
         write_explain(args.explain, cases, figures, revision, args.repeat)

@@ -11,7 +11,10 @@ microseconds each. When the index changes (IndexState's stamp, one cheap query p
 projects each change touched (IndexChange) are read again and their bits set anew; the whole index
 is read again when the day changes (the status depends on it) or a change touched too many projects.
 Filters that are not listed facets (the words, an organisation, a municipality, an unusual year) are
-asked of the database for the ids they select, the same query the list runs.
+asked of the database for the ids they select, the same query the list runs. The sets they select are
+kept, and after a change to the index only the projects it touched are asked about again: a word that
+most projects contain is read from every search document once (60 ms at 100,000 projects), not again
+after every edit.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from dataclasses import dataclass, field, replace
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
@@ -104,7 +107,22 @@ class Bitmaps:
     years: dict[int, int] = field(default_factory=dict)
     # Per facet, (value, bitmap, projects): with no other filter chosen, the counts are read, not counted.
     by_facet: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)
+    # The changes applied since these bitmaps were read whole: the version each came after, and its projects.
+    history: tuple[tuple[tuple[int, int], frozenset[int]], ...] = ()
     _leads: list[str | None] | None = None
+
+    HISTORY_KEPT = 100
+
+    def changed_since(self, version: tuple[int, int]) -> frozenset[int] | None:
+        """The projects the changes after `version` touched (none when it is these bitmaps' own); None when
+        these bitmaps do not know (they were read whole since, or the changes were too many)."""
+        if version == self.version:
+            return frozenset()
+        for index, (before, _) in enumerate(self.history):
+            if before == version:
+                changed = frozenset().union(*(pks for _, pks in self.history[index:]))
+                return changed if len(changed) <= IndexChange.PROJECTS_AT_MOST else None
+        return None
 
     def leads(self) -> list[str | None]:
         """Each published project's lead partner (its slug, by project id), read when first asked for."""
@@ -180,6 +198,7 @@ class Bitmaps:
             return None
         keep = ~_bits(pks)
         bitmaps = Bitmaps(stamp, self.day, changes[-1][:2])
+        bitmaps.history = (*self.history, (self.version, frozenset(pks)))[-self.HISTORY_KEPT :]
         bitmaps.values = {key: bitmap & keep for key, bitmap in self.values.items()}
         bitmaps.status = {code: bitmap & keep for code, bitmap in self.status.items()}
         bitmaps.years = {year: bitmap & keep for year, bitmap in self.years.items()}
@@ -264,10 +283,13 @@ def _ids_by_period(
 
 
 _current: Bitmaps | None = None
-# The sets other filters (words, an organisation, a municipality) selected lately, while the index is unchanged:
-# the same search asked again, or paged through, reads the database once.
-_selections: dict[tuple, int] = {}
+# The sets other filters (words, an organisation, a municipality) selected lately, each with the bitmaps' version
+# it is true at: the same search asked again, paged through, or asked after an edit reads the database once.
+# A set read for some projects only is kept with which: (version, set, the projects it is true for, or None).
+_selections: dict[tuple[str, str], tuple[tuple[int, int], int, int | None]] = {}
 SELECTIONS_KEPT = 64
+# Words are asked about the projects the other filters leave when these are at most this share of the published.
+ASKED_AMONG_AT_MOST = 0.2
 _building = threading.Lock()
 
 
@@ -305,7 +327,15 @@ def facet_counts(project_filter: ProjectFilter, *, typed: bool = False, today: d
     bitmaps = current_bitmaps(today)
     cleaned = project_filter.form.cleaned_data if project_filter.is_bound else {}
     chosen = {name: value for name, value in cleaned.items() if value not in (None, "", []) and name != "sort"}
-    selections = {name: _selection(project_filter, bitmaps, name, value) for name, value in chosen.items()}
+    selections = {
+        name: _selection(project_filter, bitmaps, name, value) for name, value in chosen.items() if name != "q"
+    }
+    if "q" in chosen:  # the costliest to read: only for the projects the counts below can need
+        counted = {name for name in selections if name in LISTED_FACETS or name in ("status", "year")}
+        if typed and Facet.LEAD_PARTNER.value in selections:
+            counted.add(Facet.LEAD_PARTNER.value)
+        reach = _reach(bitmaps, selections, counted)
+        selections["q"] = _selection(project_filter, bitmaps, "q", chosen["q"], reach)
 
     def leaving_out(name: str | None) -> int:
         result = bitmaps.published
@@ -353,32 +383,85 @@ def facet_counts(project_filter: ProjectFilter, *, typed: bool = False, today: d
     return Facets(options, labels, everything.bit_count(), everything)
 
 
-def _selection(project_filter: ProjectFilter, bitmaps: Bitmaps, name: str, value) -> int:
+def _selection(project_filter: ProjectFilter, bitmaps: Bitmaps, name: str, value, reach: int | None = None) -> int:
     """The projects one filter alone selects, as a bitmap: from the bitmaps when it is a listed facet,
-    a status or a year they hold; otherwise the ids the filter's own query selects."""
+    a status or a year they hold; otherwise the ids the filter's own query selects, kept for later.
+
+    `reach`: the only projects whose bit the caller needs (None: all). When they are few, only they are
+    asked about (a word most projects contain, with three other filters: 60 ms of reading every search
+    document against 10–35 ms of reading theirs), and the set is kept as true for them alone."""
     if name in LISTED_FACETS:
         return bitmaps.values.get((name, value), 0)
     if name == "status" and value in bitmaps.status:
         return bitmaps.status[value]
     if name == "year" and int(value) in bitmaps.years:
         return bitmaps.years[int(value)]
-    key = (bitmaps.stamp, bitmaps.day, name, str(value))
-    if key not in _selections:
-        # Fetched whole: ids are small, and a server-side cursor would cost more than the rows.
-        _selections[key] = _bits(list(_selected_ids(project_filter, name, value))) & bitmaps.published
-        while len(_selections) > SELECTIONS_KEPT:
-            _selections.pop(next(iter(_selections)))
-    return _selections[key]
+    key = (name, str(value))
+    kept = _selections.pop(key, None)
+    changed = bitmaps.changed_since(kept[0]) if kept is not None else None
+    if changed is not None:
+        _, selected, within = kept
+        if changed:  # asked again about the projects the index changed since, and only about them
+            among = _bits(changed)
+            again = _bits(_fetch_ids(_selected_ids(project_filter, name, value), among=sorted(changed)))
+            selected = (selected & ~among) | (again & bitmaps.published)
+            within = None if within is None else within | among
+        if within is not None and (reach is None or reach & ~within):
+            changed = None  # kept for fewer projects than are needed now
+    if changed is None:
+        few = reach is not None and reach.bit_count() <= ASKED_AMONG_AT_MOST * bitmaps.published.bit_count()
+        within = reach if few else None
+        ids = _selected_ids(project_filter, name, value)
+        selected = _bits(_fetch_ids(ids, among=list(_ids_of(within)) if few else None)) & bitmaps.published
+    _selections[key] = (bitmaps.version, selected, within)  # last in, the most recently used
+    while len(_selections) > SELECTIONS_KEPT:
+        _selections.pop(next(iter(_selections)))
+    return selected
 
 
-def _selected_ids(project_filter: ProjectFilter, name: str, value):
+def _reach(bitmaps: Bitmaps, selections: dict[str, int], counted: set[str]) -> int:
+    """The projects whose bit of one more filter the counts can need: those every other chosen filter
+    selects, and for each filter whose options are counted, those every other filter but it selects."""
+
+    def all_but(left_out: str | None) -> int:
+        result = bitmaps.published
+        for name, selected in selections.items():
+            if name != left_out:
+                result &= selected
+        return result
+
+    reach = all_but(None)
+    for name in counted:
+        reach |= all_but(name)
+    return reach
+
+
+def _fetch_ids(ids: QuerySet, among: list[int] | None = None) -> list[int]:
+    """The ids a one-column query selects (those of them `among` these, if given). On PostgreSQL as one
+    array: a common word selects 100,000 ids, which as rows cost the ORM 25 ms more than the query itself;
+    and `among` as one array too, however many they are."""
+    if connection.vendor != "postgresql":
+        if among is None:
+            return list(ids)
+        wanted = set(among)
+        return [pk for pk in ids if pk in wanted]  # the embedded database holds few projects
+    sql, params = ids.query.sql_with_params()
+    sql = f"SELECT array_agg(selected.id) FROM ({sql}) AS selected(id)"
+    if among is not None:
+        sql, params = sql + " WHERE selected.id = ANY(%s)", (*params, among)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0] or []
+
+
+def _selected_ids(project_filter: ProjectFilter, name: str, value) -> QuerySet:
     """The ids one filter selects, read from the index alone where it can be: the bitmaps know which projects
     are published, and joining the projects to learn it would double the work (a common word: 530 ms against
     340 ms at 100,000 projects)."""
     chosen = project_filter.filters[name]
+    words = Words.parse(value) if name == "q" else None
     if isinstance(chosen, FacetFilter):
         return ProjectFacet.objects.filter(facet=chosen.facet, value=value).values_list("project_id", flat=True)
-    words = Words.parse(value) if name == "q" else None
     if words:
         return documents_matching(words).values_list("project_id", flat=True)
     return chosen.filter(project_filter.queryset, value).order_by().values_list("pk", flat=True)

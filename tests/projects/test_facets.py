@@ -6,6 +6,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from projects import facets as facets_module
 from projects.facets import Bitmaps, facet_counts
 from projects.filters import ProjectFilter
 from projects.models import (
@@ -67,7 +68,10 @@ def varied():
     ],
 )
 def test_every_count_is_what_choosing_it_gives(varied, active):
-    active = {name: value or varied[name] for name, value in active.items()}
+    assert_every_count_is_what_choosing_it_gives({name: value or varied[name] for name, value in active.items()})
+
+
+def assert_every_count_is_what_choosing_it_gives(active: dict, at_least: int = 10) -> None:
     facets = facet_counts(published_filter(active), typed=True)
     checked = 0
     for name, options in facets.options.items():
@@ -78,7 +82,7 @@ def test_every_count_is_what_choosing_it_gives(varied, active):
                 expected = expected.count()
             assert option.count == expected, (name, option)
             checked += 1
-    assert checked > 10
+    assert checked > at_least
 
 
 def test_choices_that_give_nothing_are_not_offered_but_the_chosen_one_stays(varied):
@@ -235,3 +239,81 @@ def test_a_change_of_too_many_projects_makes_the_bitmaps_be_read_whole(varied, m
     projects_index(Project.objects.published().values_list("pk", flat=True)[:2])
     assert IndexChange.objects.order_by("-pk").first().projects is None
     assert before.updated(IndexState.current()) is None
+
+
+# --- the sets kept for searches and typed filters ------------------------------------------------
+
+
+def searching_queries(queries) -> list[str]:
+    """The queries that ask the search documents which projects contain the words."""
+    return [q["sql"] for q in queries if "projectsearch" in q["sql"]]
+
+
+def test_a_kept_search_is_asked_again_only_about_the_projects_a_change_touched(varied):
+    params = {"q": "lagunare"}
+    first = make_project("Orti lagunare di comunità")
+    renamed = make_project("Cantiere lagunare")
+    make_project("Darsena lagunare")
+    assert facet_counts(published_filter(params)).count == 3 == filtered_count(params)
+
+    added = make_project("Scuola lagunare")
+    projects_publish(projects=Project.objects.filter(pk=first.pk), published=False)
+    Project.objects.filter(pk=renamed.pk).update(title="Cantiere navale")  # still published, the word gone
+    projects_index([renamed.pk])
+    make_project("Nulla di simile")  # a change that does not touch the word
+    with CaptureQueriesContext(connection) as queries:
+        facets = facet_counts(published_filter(params))
+    assert facets.count == 2 == filtered_count(params)
+    assert set(facets.ids()) == set(published_filter(params).qs.values_list("pk", flat=True))
+    (asked,) = searching_queries(queries)
+    if connection.vendor == "postgresql":  # the embedded database reads its few ids whole and keeps those asked
+        assert "ANY(" in asked and all(str(pk) in asked for pk in (added.pk, first.pk, renamed.pk))
+
+    with CaptureQueriesContext(connection) as queries:
+        facet_counts(published_filter(params))
+    assert not searching_queries(queries), "unchanged index: the kept set, asked nothing"
+
+
+def test_a_kept_organisation_follows_the_projects_it_joins_and_leaves(varied):
+    partner = make_partner()
+    kept, left = make_project(partners=[partner]), make_project(partners=[partner])
+    params = {"partner": partner.slug}
+    assert facet_counts(published_filter(params)).count == 2
+
+    joined = make_project(partners=[partner])
+    left.participations.filter(partner=partner).delete()  # still published, without the organisation
+    projects_index([left.pk])
+    facets = facet_counts(published_filter(params))
+    assert set(facets.ids()) == {kept.pk, joined.pk} == set(published_filter(params).qs.values_list("pk", flat=True))
+
+
+def test_a_kept_set_is_read_whole_again_when_the_bitmaps_were(varied, monkeypatch):
+    params = {"q": "lagunare"}
+    make_project("Orti lagunare")
+    assert facet_counts(published_filter(params)).count == 1
+    monkeypatch.setattr(IndexChange, "PROJECTS_AT_MOST", 1)
+    make_project("Cantiere lagunare")
+    projects_index(Project.objects.published().values_list("pk", flat=True)[:2])  # too many to list
+    with CaptureQueriesContext(connection) as queries:
+        assert facet_counts(published_filter(params)).count == 2
+    (asked,) = searching_queries(queries)
+    assert "ANY(" not in asked, "the whole set, read again"
+
+
+@pytest.mark.parametrize(
+    "active",
+    [
+        {"q": "inclusione", "region": "01", "year": "2024"},
+        {"q": "inclusione", "theme": "housing", "status": "active"},
+        {"q": "inclusione", "lead_partner": None, "theme": "housing"},
+    ],
+)
+def test_words_asked_only_among_the_projects_the_other_filters_leave_count_exactly(varied, active, monkeypatch):
+    monkeypatch.setattr(facets_module, "ASKED_AMONG_AT_MOST", 1.0)  # however many those projects are
+    active = {name: value or varied[name] for name, value in active.items()}
+    assert_every_count_is_what_choosing_it_gives(active, at_least=3)
+    with CaptureQueriesContext(connection) as queries:
+        facet_counts(published_filter(active), typed=True)
+    assert not searching_queries(queries), "the set read for those projects is kept for them"
+    # Asked alone, the same words need every project: the set kept for a few is not enough.
+    assert facet_counts(published_filter({"q": "inclusione"})).count == filtered_count({"q": "inclusione"})

@@ -11,9 +11,15 @@ Pagination and the rate limit are in registry/api.py; the routes in registry/url
 
 from __future__ import annotations
 
+import hashlib
+
 import django_filters
+from django.conf import settings
+from django.core.cache import cache
 from django.core.validators import RegexValidator
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.extensions import OpenApiSerializerExtension
@@ -32,7 +38,7 @@ from registry.enums import Role, Status, TargetGroup, Theme
 from . import exports
 from .facets import facet_counts
 from .filters import ProjectFilter
-from .models import Facet, FacetCount, Funder, Municipality, Participation, Programme, Project
+from .models import Facet, FacetCount, Funder, IndexState, Municipality, Participation, Programme, Project
 from .names import fold_name
 from .serializers import (
     ErrorSerializer,
@@ -181,8 +187,16 @@ class ProjectViewSet(PublicReadOnlyViewSet):
         return queryset.order_by(*(queryset.query.order_by or Project._meta.ordering), "pk")
 
     def list(self, request, *args, **kwargs):
-        slugs = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values_list("slug", flat=True))
-        return self.get_paginated_response(self.records(slugs))
+        ids = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values_list("pk", flat=True))
+        # The records of a page change only with the index (and the day, for the status): kept until then, as
+        # the list page is. The filters, the count and the page's ids are read for every request.
+        parts = (IndexState.current(), timezone.localdate(), get_language(), ids)
+        key = "api-projects:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+        records = cache.get(key)
+        if records is None:
+            records = exports.records_of(ids)
+            cache.set(key, records, settings.LIST_CACHE_SECONDS)
+        return self.get_paginated_response(records)
 
     def retrieve(self, request, *args, **kwargs):
         records = self.records([self.kwargs[self.lookup_field]])

@@ -155,6 +155,21 @@ def test_project_records_are_the_json_exports_records(client, schema):
     assert list(body["results"][0]) == EXPORT_COLUMNS
 
 
+def test_project_records_kept_for_a_page_follow_every_change_to_the_index(client, settings):
+    settings.LIST_CACHE_SECONDS = 600
+    cache.clear()
+    tag = word()
+    project = make_full_project(title=f"{MARKER} Api {tag}")
+    assert get(client, "/api/v1/projects/", {"q": tag}).json()["results"][0]["title"] == project.title
+    funder = project.funders.get()
+    funder.name = f"{funder.name} rinominato"
+    funder.save()  # reindexes the projects that name it
+    record = get(client, "/api/v1/projects/", {"q": tag}).json()["results"][0]
+    assert funder.name in record["funders"]
+    projects_publish(projects=Project.objects.filter(pk=project.pk), published=False)
+    assert get(client, "/api/v1/projects/", {"q": tag}).json()["results"] == []
+
+
 def test_project_detail_is_the_exports_record(client, schema):
     tag = word()
     project = make_full_project(title=f"{MARKER} Api {tag}")

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
-from registry.enums import Reach, Role
+from registry.enums import InitiativeKind, Reach, Role, TerritoryBasis
 
 from . import periods
 from .models import Municipality, Project
@@ -39,6 +39,13 @@ from .services import (
 )
 
 ORGANISATIONS_FILE = "organisations.yaml"
+# The key of a project entry that lists each role's organisations.
+ROLE_KEYS = {
+    Role.LEAD: "lead_partner",
+    Role.PARTNER: "partners",
+    Role.SUPPORTING: "supporting",
+    Role.MEMBER: "members",
+}
 # How the report names each link of a project.
 LINK_LABELS = {
     "participations": "project partners",
@@ -155,7 +162,7 @@ class SeedLoader:
 
         for _, entry in entries:
             sources = _clean_sources(entry.get("sources"))
-            for role_key in ("lead_partner", "partners", "supporting"):
+            for role_key in ROLE_KEYS.values():
                 for item in _as_list(entry.get(role_key)):
                     note("partner", _name_of(item), sources)
             for name in entry.get("funders", []):
@@ -211,6 +218,7 @@ class SeedLoader:
             "description": _lines(entry.get("description")),
             "website": entry.get("website", ""),
             "sources": self._sources("programme", entry),
+            "funders_inferred_because": _lines(entry.get("funders_inferred_because")),
         }
         # A programme's slug is made from its short name when it has one (/programmes/fami-2021-2027).
         entry = {**entry, "slug": entry.get("slug") or slugify(entry.get("short_name") or entry["name"])}
@@ -247,7 +255,15 @@ class SeedLoader:
             codes |= in_province
         regions = [str(region).zfill(2) for region in entry.get("regions", [])]
         codes |= set(Municipality.objects.filter(region_code__in=regions).values_list("istat_code", flat=True))
-        values = {"description": _lines(entry.get("description")), "note": _lines(entry.get("note"))}
+        values = {
+            "description": _lines(entry.get("description")),
+            "note": _lines(entry.get("note")),
+            "basis": entry.get("basis", TerritoryBasis.STATED),
+        }
+        if values["basis"] not in TerritoryBasis.values:
+            raise SeedError(f"{where}: basis «{values['basis']}» is not one of {', '.join(TerritoryBasis.values)}")
+        if values["basis"] != TerritoryBasis.STATED and not values["note"]:
+            raise SeedError(f"{where}: a territory whose municipalities the source does not list needs a note")
         territory = self._upsert("territory", entry, values)
         if m2m_sync(manager=territory.municipalities, wanted=codes):
             self.report.record("territory municipalities", CHANGED)
@@ -266,6 +282,7 @@ class SeedLoader:
                 raise SeedError(f"{where}: {error}") from None
         values = {
             "title": entry["title"],
+            "kind": entry.get("kind", InitiativeKind.PROJECT),
             "acronym": entry.get("acronym", ""),
             "code": entry.get("code", ""),
             "cup": entry.get("cup", ""),
@@ -285,11 +302,19 @@ class SeedLoader:
             "is_published": entry.get("published", True),
         }
         participations = []
-        for role, key in ((Role.LEAD, "lead_partner"), (Role.PARTNER, "partners"), (Role.SUPPORTING, "supporting")):
+        for role, key in ROLE_KEYS.items():
             for item in _as_list(entry.get(key)):
                 self._get("partner", _name_of(item), where)
-                description = _lines(item.get("description", "")) if isinstance(item, dict) else ""
-                participations.append(ParticipationInput(name=_name_of(item), role=role, description=description))
+                item = item if isinstance(item, dict) else {"name": item}
+                participations.append(
+                    ParticipationInput(
+                        name=item["name"],
+                        role=role,
+                        description=_lines(item.get("description")),
+                        unit=_lines(item.get("unit")),
+                        inferred_because=_lines(item.get("inferred_because")),
+                    )
+                )
         for kind, key in (("funder", "funders"), ("programme", "programmes"), ("territory", "territories")):
             for name in entry.get(key, []):
                 self._get(kind, name, where)

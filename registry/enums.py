@@ -14,13 +14,15 @@ class Role(models.TextChoices):
     LEAD = "lead", _("Lead partner")
     PARTNER = "partner", _("Partner")
     SUPPORTING = "supporting", _("Supporting body")
+    MEMBER = "member", _("Network member")  # of a network or charter: neither partner nor supporter
 
 
 _ROLE_POSITIONS = {role: position for position, role in enumerate(Role.values)}
 
 
 def role_position(role: str) -> int:
-    """Where a role's organisations stand in a project's list: lead first, then partners, then supporting bodies."""
+    """Where a role's organisations stand in a project's list: lead first, then partners, supporting bodies and
+    network members (last, so that the positions stored before members existed still hold)."""
     return _ROLE_POSITIONS[role]
 
 
@@ -33,6 +35,24 @@ class PartnerKind(models.TextChoices):
     EU_INTERNATIONAL = "eu_international", _("EU or international body")
     NETWORK = "network", _("Network or association of organisations")
     OTHER = "other", _("Other")
+
+
+class InitiativeKind(models.TextChoices):
+    """What a record is: most are projects, but the sources also describe networks, services and proposals."""
+
+    PROJECT = "project", _("Project")
+    NETWORK = "network", _("Network or charter")
+    SERVICE = "service", _("Service or facility")
+    PROPOSAL = "proposal", _("Proposal not carried out")
+    CALL = "call", _("Call or funding notice")
+
+
+class TerritoryBasis(models.TextChoices):
+    """How a territory's municipalities were drawn from its source."""
+
+    STATED = "stated", _("stated by the source")
+    PARTIAL = "partial", _("partly stated: the source names some of them")
+    INFERRED = "inferred", _("inferred: the registry took a wider area")
 
 
 class ProgrammeKind(models.TextChoices):

@@ -117,6 +117,11 @@ class Programme(models.Model):
         help_text=_("The wider programme this one belongs to or is co-funded by (FAMI 2014-2020 is part of FAMI)."),
     )
     funders = models.ManyToManyField(Funder, blank=True, related_name="programmes", verbose_name=_("funders"))
+    funders_inferred_because = models.TextField(
+        _("funders inferred because"),
+        blank=True,
+        help_text=_("Empty when a source names the funders; otherwise why the registry names them."),
+    )
     description = models.TextField(_("description"), blank=True)
     website = WebsiteField(_("website"), blank=True)
     sources = models.JSONField(_("sources"), default=list, blank=True, validators=[validate_sources])

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from registry.enums import TerritoryBasis
+
 from ..names import fold_name
 from ..places import MunicipalityIndex
 
@@ -55,6 +57,16 @@ class Territory(models.Model):
         _("editors' note"),
         blank=True,
         help_text=_("How the list of municipalities was drawn from the source (typos fixed, province taken whole…)."),
+    )
+    basis = models.CharField(
+        _("municipalities"),
+        max_length=8,
+        choices=TerritoryBasis.choices,
+        default=TerritoryBasis.STATED,
+        help_text=_(
+            "Whether the source lists them, names some of them, or the registry took a wider area (say why "
+            "in the note)."
+        ),
     )
     municipalities = models.ManyToManyField(
         Municipality, blank=True, related_name="territories", verbose_name=_("municipalities")

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from registry.enums import Reach, Role, Status, TargetGroup, Theme, role_position
+from registry.enums import InitiativeKind, Reach, Role, Status, TargetGroup, Theme, role_position
 from registry.fields import WebsiteField, validate_sources
 
 from .. import periods, status
@@ -117,6 +117,13 @@ class Project(models.Model):
         blank=True,
         validators=[cup_validator],
         help_text=_("Codice Unico di Progetto, 15 characters."),
+    )
+    kind = models.CharField(
+        _("kind of initiative"),
+        max_length=10,
+        choices=InitiativeKind.choices,
+        default=InitiativeKind.PROJECT,
+        help_text=_("What the source describes: a project, a network or charter, a service, a proposal, a call."),
     )
     application_year = models.PositiveSmallIntegerField(_("year of application"), null=True, blank=True)
     summary = models.TextField(_("summary"), blank=True)
@@ -365,6 +372,17 @@ class Participation(models.Model):
     order = models.PositiveSmallIntegerField(_("order"), default=0, help_text=_("Position in the source's list."))
     description = models.TextField(
         _("what it does in the project"), blank=True, help_text=_("The source's words about its part in this project.")
+    )
+    unit = models.CharField(
+        _("unit"),
+        max_length=255,
+        blank=True,
+        help_text=_("The office or department the source names (Assessorato alla Casa e Inclusione Sociale)."),
+    )
+    inferred_because = models.TextField(
+        _("inferred because"),
+        blank=True,
+        help_text=_("Empty when a source states this role; otherwise why the registry reads it so (a hashtag…)."),
     )
 
     class Meta:

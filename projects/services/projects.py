@@ -50,7 +50,17 @@ M2M_LINKS = ("funders", "programmes", "territories")
 class ParticipationInput:
     name: str
     role: str
-    description: str | None = None  # None: keep what is stored (an empty text for a new link)
+    # Each text None: keep what is stored (an empty text for a new link).
+    description: str | None = None
+    unit: str | None = None  # the office or department the source names
+    inferred_because: str | None = None  # why the registry reads this role when no source states it
+
+    def texts(self) -> tuple[str | None, ...]:
+        return tuple(getattr(self, name) for name in PARTICIPATION_TEXTS)
+
+
+# The texts a participation carries besides its partner, role and order, in ParticipationInput.texts()'s order.
+PARTICIPATION_TEXTS = ("description", "unit", "inferred_because")
 
 
 @dataclass
@@ -222,7 +232,8 @@ class ProjectBatch:
         return list(found.values())
 
     def _participations(self, change: ProjectChange) -> list[tuple]:
-        """(partner, role, position within the role, description or None), lead first, each link once."""
+        """(partner, role, position within the role, texts), lead first, each link once; texts as
+        ParticipationInput.texts(), None for those the source does not state."""
         wanted, seen, counters = [], set(), defaultdict(int)
         for item in change.input.participations:
             if item.role not in ROLES:
@@ -233,7 +244,7 @@ class ProjectBatch:
                 continue
             seen.add((id(partner), item.role))
             counters[item.role] += 1
-            wanted.append((partner, item.role, counters[item.role], item.description))
+            wanted.append((partner, item.role, counters[item.role], item.texts()))
         wanted.sort(key=lambda link: role_position(link[1]))
         leads = [link for link in wanted if link[1] == Role.LEAD]
         if len(leads) > 1:
@@ -270,9 +281,8 @@ class ProjectBatch:
             if set(stored) != {(partner.pk, role) for partner, role, _, _ in wanted}:
                 return True
             return any(
-                stored[(partner.pk, role)].order != order
-                or (description is not None and stored[(partner.pk, role)].description != description)
-                for partner, role, order, description in wanted
+                stored[(partner.pk, role)].order != order or _texts_differ(stored[(partner.pk, role)], texts)
+                for partner, role, order, texts in wanted
             )
         if link == "themes":
             return {t.theme for t in project.theme_links.all()} != set(wanted)
@@ -363,12 +373,12 @@ class LinkWriter:
                 for project_id, other_ids in chunk:
                     condition |= Q(project_id=project_id, **{f"{column}__in": other_ids})
                 through.objects.filter(condition).delete()
-        Participation.objects.bulk_update(self.updates[Participation], ["order", "description"], batch_size=500)
+        Participation.objects.bulk_update(self.updates[Participation], ["order", *PARTICIPATION_TEXTS], batch_size=500)
         ProjectTargetGroup.objects.bulk_update(self.updates[ProjectTargetGroup], ["reach"], batch_size=500)
         columns = {
             "participations": (
                 Participation,
-                ["project_id", "partner_id", "role", "role_order", "order", "description"],
+                ["project_id", "partner_id", "role", "role_order", "order", *PARTICIPATION_TEXTS],
             ),
             "themes": (ProjectTheme, ["project_id", "theme"]),
             "target_groups": (ProjectTargetGroup, ["project_id", "target_group", "reach"]),
@@ -383,15 +393,17 @@ class LinkWriter:
 
     def _participations(self, project: Project, link: str, wanted: list[tuple], stored: bool) -> None:
         current = {(p.partner_id, p.role): p for p in project.participations.all()} if stored else {}
-        for partner, role, order, description in wanted:
+        for partner, role, order, texts in wanted:
             existing = current.pop((partner.pk, role), None)
             if existing is None:
                 self.inserts[link].append(
-                    (project.pk, partner.pk, role, role_position(role), order, description or "")
+                    (project.pk, partner.pk, role, role_position(role), order, *(text or "" for text in texts))
                 )
-            elif existing.order != order or (description is not None and existing.description != description):
+            elif existing.order != order or _texts_differ(existing, texts):
                 existing.order = order
-                existing.description = existing.description if description is None else description
+                for name, text in zip(PARTICIPATION_TEXTS, texts, strict=True):
+                    if text is not None:
+                        setattr(existing, name, text)
                 self.updates[Participation].append(existing)
         self.deletes[Participation] += [p.pk for p in current.values()]
 
@@ -460,3 +472,11 @@ def projects_delete(*, projects: QuerySet) -> int:
     for chunk in chunked(pks):
         Project.objects.filter(pk__in=chunk).delete()
     return len(pks)
+
+
+def _texts_differ(participation: Participation, texts: tuple[str | None, ...]) -> bool:
+    """Whether a stored participation differs from the texts a source states (None: not stated)."""
+    return any(
+        text is not None and getattr(participation, name) != text
+        for name, text in zip(PARTICIPATION_TEXTS, texts, strict=True)
+    )

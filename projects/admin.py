@@ -47,7 +47,7 @@ class ParticipationInline(admin.TabularInline):
     formset = ParticipationFormSet
     extra = 0
     autocomplete_fields = ["partner"]
-    fields = ["partner", "role", "order", "description"]
+    fields = ["partner", "role", "order", "unit", "description", "inferred_because"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("partner")
@@ -92,8 +92,8 @@ class ProjectAdmin(ImportExportMixin, admin.ModelAdmin):
     import_formats = [ProjectSheetCSV, ProjectSheetXLSX]
     export_formats = [ProjectSheetCSV, ProjectSheetXLSX]
     import_template_name = "admin/projects/project/import.html"
-    list_display = ["title", "acronym", "lead", "period_label", "status_label", "is_published"]
-    list_filter = ["is_published", StatusFilter, ThemeFilter, "programmes", "funders"]
+    list_display = ["title", "acronym", "kind", "lead", "period_label", "status_label", "is_published"]
+    list_filter = ["is_published", "kind", StatusFilter, ThemeFilter, "programmes", "funders"]
     search_fields = ["title", "acronym", "code", "cup", "summary", "participations__partner__name"]
     search_help_text = _("Title, acronym, code, CUP, summary or organisation.")
     prepopulated_fields = {"slug": ["title"]}
@@ -105,7 +105,7 @@ class ProjectAdmin(ImportExportMixin, admin.ModelAdmin):
     ordering = ["title", "pk"]
     save_on_top = True
     fieldsets = [
-        (None, {"fields": ["title", "acronym", "slug", "is_published"]}),
+        (None, {"fields": ["title", "acronym", "slug", "kind", "is_published"]}),
         (_("Identifiers"), {"fields": ["code", "cup", "application_year"]}),
         (
             _("Period"),
@@ -275,9 +275,9 @@ class ProgrammeAdmin(admin.ModelAdmin):
 
 @admin.register(Territory)
 class TerritoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "municipality_count"]
+    list_display = ["name", "municipality_count", "basis"]
     search_fields = ["name", "description"]
-    list_filter = ["municipalities__region_name"]
+    list_filter = ["basis", "municipalities__region_name"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["municipalities"]
     ordering = ["name"]  # the count annotation drops Meta.ordering

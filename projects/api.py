@@ -33,7 +33,7 @@ from rest_framework.routers import SimpleRouter
 
 from partners.filters import PartnerFilter
 from partners.models import Partner
-from registry.enums import Role, Status, TargetGroup, Theme
+from registry.enums import InitiativeKind, Role, Status, TargetGroup, Theme
 
 from . import exports
 from .facets import facet_counts
@@ -223,6 +223,7 @@ class ProjectViewSet(PublicReadOnlyViewSet):
         # On the list these three come from the FilterSet; a view that is not a list must name them.
         OpenApiParameter("theme", OpenApiTypes.STR, enum=Theme.values),
         OpenApiParameter("target_group", OpenApiTypes.STR, enum=TargetGroup.values),
+        OpenApiParameter("kind", OpenApiTypes.STR, enum=InitiativeKind.values),
         OpenApiParameter("status", OpenApiTypes.STR, enum=Status.values),
     ],
     responses={200: ProjectFacetsSerializer, **LIST_ERRORS},

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from registry.enums import Status
+from registry.enums import InitiativeKind, Status
 
 from .models import Project
 
@@ -17,6 +17,7 @@ from .models import Project
 @dataclass(frozen=True, slots=True)
 class ProjectCard:
     url: str
+    kind_label: str
     title: str
     acronym: str  # "" when the title already holds it
     lead_name: str
@@ -38,6 +39,7 @@ class ProjectCard:
         status = project.status_on(today)
         return cls(
             url=project.get_absolute_url(),
+            kind_label=InitiativeKind(project.kind).label,
             title=project.title,
             acronym=project.acronym if project.acronym and project.acronym not in project.title else "",
             lead_name=lead.name if lead else "",

@@ -18,15 +18,15 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import groupby, islice
 from typing import Any
 
-from django.db.models import Aggregate, F, Lookup, QuerySet, TextField
+from django.db.models import Aggregate, CharField, F, IntegerField, Lookup, QuerySet, TextField, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from partners.models import Partner
-from registry.enums import Role, TargetGroup, Theme
+from registry.enums import Reach, Role, TargetGroup, Theme
 
 from . import periods, status
-from .models import Participation, Project, ProjectTargetGroup, ProjectTheme, Territory
+from .models import Participation, Programme, Project, ProjectTargetGroup, ProjectTheme, Territory
 
 EXPORT_COLUMNS = [
     "slug",
@@ -50,17 +50,38 @@ EXPORT_COLUMNS = [
     "countries",
     "website",
     "sources",
+    # Added after the first release: after the others, so that a reader of the CSV by position keeps working.
+    "kind",
+    "application_year",
+    "general_objective",
+    "specific_objectives",
+    "activities",
+    "beneficiaries",
+    "people_reached",
+    "target_groups_indirect",
+    "programme_funders",
+    "territory_details",
+    "related",
 ]
 LIST_SEPARATOR = "; "
+# Lists of free texts (objectives, activities, territories with their notes, programmes' funders with the reason)
+# are written in a CSV cell one item per line: their items may hold "; " themselves.
+LINE_SEPARATOR = "\n"
+# Between an organisation's name and its unit (the office or department), as sources write them:
+# "Comune di Brescia – Assessorato alla Casa e Inclusione Sociale". The import reads it back
+# (projects.importing.matching.OrganisationUnits).
+UNIT_DASH = " – "
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # The project's own fields a record is made from, in the order `make_record` takes them; the JSON ones last.
 JSON_FIELDS = ("countries", "sources")
 RECORD_FIELDS = (
     "slug", "title", "acronym", "code", "cup", "summary", "start", "start_precision", "end", "end_precision",
-    "duration_months", "website", *JSON_FIELDS,
+    "duration_months", "website", "kind", "application_year", "general_objective", "specific_objectives",
+    "activities", "beneficiaries", "people_reached", *JSON_FIELDS,
 )  # fmt: skip
 LEAD = Role.LEAD.value
+DIRECT, INDIRECT = Reach.DIRECT.value, Reach.INDIRECT.value
 
 
 class _Rank(dict):
@@ -92,20 +113,27 @@ class ItalianExcel(csv.excel):
 def make_record(
     fields: Sequence,
     *,
-    partners: Sequence[tuple[str, str]],
+    partners: Sequence[tuple[str, str, str, str]],
     funders: Sequence[str],
+    programme_funders: list[dict],
     programmes: Sequence[str],
-    territories: list[str],
+    territories: Sequence[tuple[str, str, int, str]],
     municipalities: list[str],
     themes: Iterable[str],
     target_groups: Iterable[str],
+    target_groups_indirect: Iterable[str],
+    related: list[str],
     today: dt.date,
 ) -> dict:
-    """The export's record: the project's `RECORD_FIELDS` values, its (name, role) links in the list's order,
-    its funders', programmes' and territories' names in name order, and its sorted municipality codes."""
+    """The export's record: the project's `RECORD_FIELDS` values; its (name, role, unit, inferred_because)
+    links in the list's order; its funders' and programmes' names in name order, and the funders inferred
+    from its programmes (`ProgrammeFunders.reached`); its territories' (name, basis, number of
+    municipalities, note) in name order and its sorted municipality codes; its direct and indirect target
+    groups; and the sorted slugs of its related published projects."""
     (
         slug, title, acronym, code, cup, summary, start, start_precision, end, end_precision, duration_months,
-        website, countries, sources,
+        website, kind, application_year, general_objective, specific_objectives, activities, beneficiaries,
+        people_reached, countries, sources,
     ) = fields  # fmt: skip
     return {
         "slug": slug,
@@ -114,8 +142,11 @@ def make_record(
         "code": code,
         "cup": cup,
         "summary": summary,
-        "lead_partner": next((name for name, role in partners if role == LEAD), ""),
-        "partners": [{"name": name, "role": role} for name, role in partners],
+        "lead_partner": next((name for name, role, _, _ in partners if role == LEAD), ""),
+        "partners": [
+            {"name": name, "role": role, "unit": unit, "inferred_because": because}
+            for name, role, unit, because in partners
+        ],
         "funders": list(funders),
         "programmes": list(programmes),
         "start": periods.stored_bound(start, start_precision).iso() if start else "",
@@ -124,28 +155,111 @@ def make_record(
         "status": status.status_on(start, end, today),
         "themes": sorted(themes, key=_THEME_RANK.__getitem__),
         "target_groups": sorted(target_groups, key=_TARGET_GROUP_RANK.__getitem__),
-        "territories": territories,
+        "territories": [name for name, _, _, _ in territories],
         "municipalities": municipalities,
         "countries": list(countries),
         "website": website,
         "sources": [source.get("url") or source.get("document", "") for source in sources],
+        "kind": kind,
+        "application_year": application_year,
+        "general_objective": general_objective,
+        "specific_objectives": text_lines(specific_objectives) if specific_objectives else [],
+        "activities": text_lines(activities) if activities else [],
+        "beneficiaries": beneficiaries,
+        "people_reached": people_reached,
+        "target_groups_indirect": sorted(target_groups_indirect, key=_TARGET_GROUP_RANK.__getitem__),
+        "programme_funders": programme_funders,
+        "territory_details": [
+            {"name": name, "basis": basis, "municipality_count": count, "note": note}
+            for name, basis, count, note in territories
+        ],
+        "related": related,
     }
 
 
-def project_record(project: Project) -> dict:
-    """The export's record of a project; expects a queryset built with `with_export_data()`."""
+def text_lines(text: str) -> list[str]:
+    """A text kept one item per line (objectives, activities): its lines, blank ones left out."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class ProgrammeFunders:
+    """Every programme's parent, funders and the reason the registry gives for them, read in one query the
+    first time a record needs them (programmes are counted in hundreds), to tell which funders a project
+    has through its programmes."""
+
+    def __init__(self):
+        self._loaded = False
+        self.parents: dict[int, int | None] = {}
+        self.names: dict[int, str] = {}
+        self.because: dict[int, str] = {}
+        self.funders: dict[int, list[str]] = {}
+
+    def _load(self) -> None:
+        rows = Programme.objects.order_by("funders__name", "pk").values_list(
+            "pk", "parent_id", "name", "funders_inferred_because", "funders__name"
+        )
+        for pk, parent_id, name, because, funder in rows:
+            self.parents[pk], self.names[pk], self.because[pk] = parent_id, name, because
+            funders = self.funders.setdefault(pk, [])
+            if funder is not None:
+                funders.append(funder)
+        self._loaded = True
+
+    def reached(self, programme_ids: Iterable[int], named: Iterable[str]) -> list[dict]:
+        """The funders of these programmes (in their order), and of the programmes above them, that are not
+        among the funders `named` for the project: {"name", "programme" (the one that names the funder),
+        "because" (why the registry names that programme's funders; empty when a source names them)}."""
+        if not self._loaded:
+            self._load()
+        seen, found = set(named), []
+        for pk in programme_ids:
+            visited = set()
+            while pk is not None and pk not in visited:
+                visited.add(pk)
+                for funder in self.funders.get(pk, ()):
+                    if funder not in seen:
+                        seen.add(funder)
+                        found.append({"name": funder, "programme": self.names[pk], "because": self.because[pk]})
+                pk = self.parents.get(pk)
+        return found
+
+
+def project_record(project: Project, funders_of_programmes: ProgrammeFunders | None = None) -> dict:
+    """The export's record of a project; expects a queryset built with `with_export_data()` (and, to read
+    the related projects without a query each, `prefetch_related("related")`). Give `funders_of_programmes`
+    when making the records of several projects, so that the programmes are read once."""
     territories = project.territories.all()
+    funders = [funder.name for funder in project.funders.all()]
+    programmes = list(project.programmes.all())
+    links = project.target_group_links.all()
     return make_record(
         [getattr(project, name) for name in RECORD_FIELDS],
-        partners=[(link.partner.name, link.role) for link in project.participations.all()],
-        funders=[funder.name for funder in project.funders.all()],
-        programmes=[programme.name for programme in project.programmes.all()],
-        territories=[territory.name for territory in territories],
+        partners=[
+            (link.partner.name, link.role, link.unit, link.inferred_because) for link in project.participations.all()
+        ],
+        funders=funders,
+        programme_funders=(funders_of_programmes or ProgrammeFunders()).reached([p.pk for p in programmes], funders)
+        if programmes
+        else [],
+        programmes=[programme.name for programme in programmes],
+        territories=[(t.name, t.basis, len(t.municipalities.all()), t.note) for t in territories],
         municipalities=sorted({m.istat_code for t in territories for m in t.municipalities.all()}),
         themes=[link.theme for link in project.theme_links.all()],
-        target_groups=[link.target_group for link in project.target_group_links.all()],
+        target_groups=[link.target_group for link in links if link.reach == DIRECT],
+        target_groups_indirect=[link.target_group for link in links if link.reach == INDIRECT],
+        related=sorted(other.slug for other in project.related.all() if other.is_published),
         today=timezone.localdate(),
     )
+
+
+class _Shared:
+    """What the chunks of one export share: organisation names and territories' municipality codes kept
+    across chunks (see KeptAcrossChunks), and the programmes' funders."""
+
+    def __init__(self):
+        self.partner_names = KeptAcrossChunks(_partner_names)
+        self.municipality_codes = KeptAcrossChunks(_municipality_codes, empty=(), weight=len)
+        self.funders_of_programmes = ProgrammeFunders()
 
 
 def export_records(projects: QuerySet, *, chunk_size: int) -> Iterator[dict]:
@@ -156,18 +270,15 @@ def export_records(projects: QuerySet, *, chunk_size: int) -> Iterator[dict]:
     few queries per chunk whatever its size, so memory stays flat however many projects there are.
     """
     ids = projects.prefetch_related(None).values_list("pk", flat=True).iterator(chunk_size=chunk_size)
-    partner_names = KeptAcrossChunks(_partner_names)
-    municipality_codes = KeptAcrossChunks(_municipality_codes, empty=(), weight=len)
+    shared = _Shared()
     today = timezone.localdate()
     while chunk := list(islice(ids, chunk_size)):
-        yield from _chunk_records(chunk, partner_names, municipality_codes, today)
+        yield from _chunk_records(chunk, shared, today)
 
 
 def records_of(ids: list[int]) -> list[dict]:
     """The records of these projects, in this order, made at once (a page of the API): no query for the ids."""
-    partner_names = KeptAcrossChunks(_partner_names)
-    municipality_codes = KeptAcrossChunks(_municipality_codes, empty=(), weight=len)
-    return list(_chunk_records(list(ids), partner_names, municipality_codes, timezone.localdate())) if ids else []
+    return list(_chunk_records(list(ids), _Shared(), timezone.localdate())) if ids else []
 
 
 class _AmongIds(Lookup):
@@ -194,10 +305,12 @@ def _among(field: str, ids: list[int]) -> _AmongIds:
     return _AmongIds(F(field), ids)
 
 
-def _chunk_records(
-    ids: list[int], partner_names: KeptAcrossChunks, municipality_codes: KeptAcrossChunks, today: dt.date
-) -> Iterator[dict]:
-    """The records of a chunk of ids, in their order.
+def _chunk_records(ids: list[int], shared: _Shared, today: dt.date) -> Iterator[dict]:
+    """The records of a chunk of ids, in their order, from 7 queries whatever the chunk's size (5 when
+    its organisations and territories were all read by an earlier chunk), and one for the programmes'
+    funders in the whole export: the projects, their roles, their named links (funders, programmes and
+    related projects, in one query), their territories, their codes (themes and target groups, in one
+    query), and the names and municipality codes not read yet.
 
     What is kept for the whole chunk is tuples of plain values (the rows, each project's links, its JSON
     fields still as text), which Python's cycle collector soon stops tracking: lists and decoded JSON kept
@@ -211,49 +324,115 @@ def _chunk_records(
     participations = _grouped(
         Participation.objects.filter(_among("project_id", ids))
         .order_by("project_id", "role_order", "order", "pk")
-        .values_list("project_id", "partner_id", "role"),
-        pairs=True,
+        .values_list("project_id", "partner_id", "role", "unit", "inferred_because")
     )
-    funders = _grouped(
-        Project.funders.through.objects.filter(_among("project_id", ids))
-        .order_by("project_id", "funder__name")
-        .values_list("project_id", "funder__name")
-    )
-    programmes = _grouped(
-        Project.programmes.through.objects.filter(_among("project_id", ids))
-        .order_by("project_id", "programme__name")
-        .values_list("project_id", "programme__name")
-    )
+    funders, programmes, related = _named_links(ids)
     territories = _grouped(
         Project.territories.through.objects.filter(_among("project_id", ids))
         .order_by("project_id", "territory__name")
-        .values_list("project_id", "territory_id", "territory__name"),
-        pairs=True,
+        .values_list("project_id", "territory_id", "territory__name", "territory__basis", "territory__note")
     )
-    themes = _codes_by(ProjectTheme.objects, "project_id", "theme", ids)
-    target_groups = _codes_by(ProjectTargetGroup.objects, "project_id", "target_group", ids)
-    names = partner_names.load(partner_id for links in participations.values() for partner_id, _ in links)
-    codes = municipality_codes.load(territory_id for links in territories.values() for territory_id, _ in links)
+    codes = _codes_of(ids)
+    themes, direct, indirect = codes[""], codes[DIRECT], codes[INDIRECT]
+    names = shared.partner_names.load(link[0] for links in participations.values() for link in links)
+    places = shared.municipality_codes.load(link[0] for links in territories.values() for link in links)
+    funders_of_programmes = shared.funders_of_programmes
     for pk in ids:
         if pk not in fields:  # deleted since its id was read
             continue
         links = territories.get(pk, ())
         if len(links) == 1:
-            municipalities = list(codes[links[0][0]])
+            municipalities = list(places[links[0][0]])
         else:
-            municipalities = sorted({code for territory_id, _ in links for code in codes[territory_id]})
+            municipalities = sorted({code for link in links for code in places[link[0]]})
         row = fields[pk]
+        named_funders = funders.get(pk, ())
+        its_programmes = programmes.get(pk, ())
         yield make_record(
             (*row[: len(plain)], *map(json.loads, row[len(plain) :])),
-            partners=[(names[partner_id], role) for partner_id, role in participations.get(pk, ())],
-            funders=funders.get(pk, ()),
-            programmes=programmes.get(pk, ()),
-            territories=[name for _, name in links],
+            partners=[
+                (names[partner_id], role, unit, because)
+                for partner_id, role, unit, because in participations.get(pk, ())
+            ],
+            funders=named_funders,
+            programme_funders=funders_of_programmes.reached([pk_ for pk_, _ in its_programmes], named_funders)
+            if its_programmes
+            else [],
+            programmes=[name for _, name in its_programmes],
+            territories=[(name, basis, len(places[territory_id]), note) for territory_id, name, basis, note in links],
             municipalities=municipalities,
             themes=themes[pk].split(",") if pk in themes else (),
-            target_groups=target_groups[pk].split(",") if pk in target_groups else (),
+            target_groups=direct[pk].split(",") if pk in direct else (),
+            target_groups_indirect=indirect[pk].split(",") if pk in indirect else (),
+            related=list(related.get(pk, ())),
             today=today,
         )
+
+
+_FUNDER, _PROGRAMME, _RELATED = 0, 1, 2
+
+
+def _named_links(ids: list[int]) -> tuple[dict[int, tuple], dict[int, tuple], dict[int, tuple]]:
+    """Each project's funders' names (in name order), (id, name) of its programmes (in name order), and
+    the sorted slugs of its related published projects, read in one query."""
+
+    def link(kind: int) -> Value:
+        return Value(kind, output_field=IntegerField())
+
+    rows = (
+        Project.funders.through.objects.filter(_among("project_id", ids))
+        .annotate(link=link(_FUNDER))
+        .values_list("project_id", "link", "funder_id", "funder__name")
+        .union(
+            Project.programmes.through.objects.filter(_among("project_id", ids))
+            .annotate(link=link(_PROGRAMME))
+            .values_list("project_id", "link", "programme_id", "programme__name"),
+            Project.related.through.objects.filter(_among("from_project_id", ids), to_project__is_published=True)
+            .annotate(link=link(_RELATED))
+            .values_list("from_project_id", "link", "to_project_id", "to_project__slug"),
+            all=True,
+        )
+        .order_by("project_id", "link", "funder__name")
+    )
+    funders: dict[int, tuple] = {}
+    programmes: dict[int, tuple] = {}
+    related: dict[int, tuple] = {}
+    for (project_id, kind), links in groupby(rows, _project_and_kind):
+        if kind == _FUNDER:
+            funders[project_id] = tuple([name for _, _, _, name in links])
+        elif kind == _PROGRAMME:
+            programmes[project_id] = tuple([(pk, name) for _, _, pk, name in links])
+        else:
+            related[project_id] = tuple(sorted([slug for _, _, _, slug in links]))
+    return funders, programmes, related
+
+
+_project_and_kind = operator.itemgetter(0, 1)
+
+
+def _codes_of(ids: list[int]) -> dict[str, dict[int, str]]:
+    """Each project's theme codes (under "") and target-group codes by reach (under "direct" and "indirect"),
+    joined by commas in no particular order, read in one query of one row per project and kind."""
+    rows = (
+        ProjectTheme.objects.filter(_among("project_id", ids))
+        .order_by()
+        .values("project_id")
+        .annotate(group=Value("", output_field=CharField()), codes=_Joined("theme"))
+        .values_list("project_id", "group", "codes")
+        .union(
+            ProjectTargetGroup.objects.filter(_among("project_id", ids))
+            .order_by()
+            .values("project_id", "reach")
+            .annotate(codes=_Joined("target_group"))
+            .values_list("project_id", "reach", "codes"),
+            all=True,
+        )
+    )
+    # Flat dicts of strings, which the cycle collector does not track (see _chunk_records).
+    found: dict[str, dict[int, str]] = {"": {}, DIRECT: {}, INDIRECT: {}}
+    for project_id, group, joined in rows:
+        found[group][project_id] = joined
+    return found
 
 
 class _Joined(Aggregate):
@@ -274,12 +453,9 @@ def _codes_by(rows: QuerySet, key: str, code: str, ids: list[int]) -> dict[int, 
     )
 
 
-def _grouped(rows: Iterable[tuple], *, pairs: bool = False) -> dict[int, tuple]:
-    """Rows of (project id, value) or, with `pairs`, (project id, value, value), ordered by project id:
-    each project's values in their order."""
-    if pairs:
-        return {project_id: tuple([(a, b) for _, a, b in links]) for project_id, links in groupby(rows, _first)}
-    return {project_id: tuple([value for _, value in links]) for project_id, links in groupby(rows, _first)}
+def _grouped(rows: Iterable[tuple]) -> dict[int, tuple]:
+    """Rows of (project id, value, value…) ordered by project id: each project's (value, value…) in their order."""
+    return {project_id: tuple([row[1:] for row in links]) for project_id, links in groupby(rows, _first)}
 
 
 _first = operator.itemgetter(0)
@@ -324,11 +500,44 @@ def escape_formula(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
+def organisation_text(name: str, unit: str) -> str:
+    """An organisation as a CSV cell names it: its name, then its unit after `UNIT_DASH` when it has one."""
+    return name + UNIT_DASH + unit if unit else name
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def territory_text(item: dict) -> str:
+    """A territory's details as the CSV writes them: "Astigiano (inferred, 118 comuni: note)"."""
+    count = item["municipality_count"]
+    text = f"{item['name']} ({item['basis']}, {count} {'comune' if count == 1 else 'comuni'}"
+    return text + (f": {_one_line(item['note'])})" if item["note"] else ")")
+
+
+def programme_funder_text(item: dict) -> str:
+    """A funder inferred from a programme as the CSV writes it: "Commissione europea (Erasmus+: reason)"."""
+    return f"{item['name']} ({item['programme']}" + (f": {_one_line(item['because'])})" if item["because"] else ")")
+
+
+# The columns a CSV cell writes otherwise than by joining the list with LIST_SEPARATOR.
+CSV_FORMATS: dict[str, Callable[[list], str]] = {
+    "partners": lambda items: LIST_SEPARATOR.join(
+        [f"{organisation_text(item['name'], item['unit'])} [{item['role']}]" for item in items]
+    ),
+    "specific_objectives": LINE_SEPARATOR.join,
+    "activities": LINE_SEPARATOR.join,
+    "territory_details": lambda items: LINE_SEPARATOR.join(map(territory_text, items)),
+    "programme_funders": lambda items: LINE_SEPARATOR.join(map(programme_funder_text, items)),
+}
+
+
 def csv_cell(name: str, value) -> str:
     if value is None:
         return ""
-    if name == "partners":
-        value = LIST_SEPARATOR.join([f"{item['name']} [{item['role']}]" for item in value])
+    if name in CSV_FORMATS:
+        value = CSV_FORMATS[name](value)
     elif isinstance(value, list):
         value = LIST_SEPARATOR.join(map(str, value))
     elif type(value) is not str:
@@ -339,7 +548,8 @@ def csv_cell(name: str, value) -> str:
 def csv_row(record: dict) -> list[str]:
     """The record's cells in `EXPORT_COLUMNS` order: what `csv_cell` gives for each, in one pass."""
     values = list(_export_values(record))
-    values[_PARTNERS_AT] = LIST_SEPARATOR.join([f"{item['name']} [{item['role']}]" for item in values[_PARTNERS_AT]])
+    for position, write in _CSV_FORMATS_AT:
+        values[position] = write(values[position])
     row = []
     for value in values:
         if value is None:
@@ -356,7 +566,7 @@ def csv_row(record: dict) -> list[str]:
 
 
 _export_values = operator.itemgetter(*EXPORT_COLUMNS)
-_PARTNERS_AT = EXPORT_COLUMNS.index("partners")
+_CSV_FORMATS_AT = [(EXPORT_COLUMNS.index(name), write) for name, write in CSV_FORMATS.items()]
 
 
 def csv_line(cells: list[str], delimiter: str) -> str:
@@ -413,13 +623,14 @@ def json_chunks(records: Iterable[dict]) -> Iterator[str]:
 
 # The import template's columns: the Italian headers editors see, and the field each fills.
 TEMPLATE_COLUMNS = [
-    ("Titolo", "title"), ("Acronimo", "acronym"), ("Codice", "code"), ("CUP", "cup"), ("Sintesi", "summary"),
-    ("Obiettivo generale", "general_objective"), ("Obiettivi", "specific_objectives"), ("Attività", "activities"),
-    ("Destinatari", "beneficiaries"), ("Capofila", "lead_partner"), ("Partner", "partners"),
-    ("Enti sostenitori", "supporting"), ("Ente finanziatore", "funders"), ("Programma", "programmes"),
-    ("Periodo", "period"), ("Data inizio", "start"), ("Data fine", "end"), ("Durata", "duration_months"),
-    ("Territorio", "territories"), ("Comuni", "municipalities"), ("Paesi", "countries"), ("Temi", "themes"),
-    ("Sito", "website"), ("Fonte", "sources"),
+    ("Titolo", "title"), ("Acronimo", "acronym"), ("Codice", "code"), ("CUP", "cup"), ("Tipo", "kind"),
+    ("Anno candidatura", "application_year"), ("Sintesi", "summary"), ("Obiettivo generale", "general_objective"),
+    ("Obiettivi", "specific_objectives"), ("Attività", "activities"), ("Destinatari", "beneficiaries"),
+    ("Persone raggiunte", "people_reached"), ("Capofila", "lead_partner"), ("Partner", "partners"),
+    ("Enti sostenitori", "supporting"), ("Membri", "members"), ("Ente finanziatore", "funders"),
+    ("Programma", "programmes"), ("Periodo", "period"), ("Data inizio", "start"), ("Data fine", "end"),
+    ("Durata", "duration_months"), ("Territorio", "territories"), ("Comuni", "municipalities"),
+    ("Paesi", "countries"), ("Temi", "themes"), ("Sito", "website"), ("Fonte", "sources"),
 ]  # fmt: skip
 
 
@@ -434,15 +645,20 @@ def template_sheet() -> str:
     writer = csv.writer(buffer, dialect=ItalianExcel)
     writer.writerow([header for header, _ in TEMPLATE_COLUMNS])
     if example is not None:
-        roles = {role: [p.partner.name for p in example.participations.all() if p.role == role] for role in Role}
+        roles = {
+            role: [organisation_text(p.partner.name, p.unit) for p in example.participations.all() if p.role == role]
+            for role in Role
+        }
         values = {
             "title": example.title, "acronym": example.acronym, "code": example.code, "cup": example.cup,
+            "kind": example.get_kind_display(), "application_year": example.application_year or "",
             "summary": example.summary, "general_objective": example.general_objective,
             "specific_objectives": example.specific_objectives, "activities": example.activities,
-            "beneficiaries": example.beneficiaries,
+            "beneficiaries": example.beneficiaries, "people_reached": example.people_reached,
             "lead_partner": LIST_SEPARATOR.join(roles[Role.LEAD]),
             "partners": LIST_SEPARATOR.join(roles[Role.PARTNER]),
             "supporting": LIST_SEPARATOR.join(roles[Role.SUPPORTING]),
+            "members": LIST_SEPARATOR.join(roles[Role.MEMBER]),
             "funders": LIST_SEPARATOR.join(f.name for f in example.funders.all()),
             "programmes": LIST_SEPARATOR.join(p.name for p in example.programmes.all()),
             "period": example.period_text, "start": "" if example.period_text else example.start_iso,

@@ -30,7 +30,7 @@ from django.db.models import Q, QuerySet
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
-from registry.enums import Status, TargetGroup, Theme
+from registry.enums import InitiativeKind, Status, TargetGroup, Theme
 
 from . import status as project_status
 from .filters import FacetFilter, ProjectFilter
@@ -39,7 +39,7 @@ from .search import Words, documents_matching
 
 TYPED = (Facet.LEAD_PARTNER, Facet.PARTNER, Facet.MUNICIPALITY)  # chosen by typing: only the top values
 TOP_TYPED = 50
-VOCABULARY_LABELS = {Facet.THEME: Theme, Facet.TARGET_GROUP: TargetGroup}
+VOCABULARY_LABELS = {Facet.THEME: Theme, Facet.TARGET_GROUP: TargetGroup, Facet.KIND: InitiativeKind}
 FETCH_ROWS = 20_000
 
 

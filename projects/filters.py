@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 
 from partners.models import Partner
-from registry.enums import Status, TargetGroup, Theme
+from registry.enums import InitiativeKind, Status, TargetGroup, Theme
 
 from .models import Facet, FacetCount, Municipality, Project
 from .names import fold_name
@@ -256,6 +256,9 @@ class ProjectFilter(django_filters.FilterSet):
     theme = FacetChoiceFilter(label=_("Theme"), facet=Facet.THEME, choices=Theme.choices, widget=OptionsSelect)
     target_group = FacetChoiceFilter(
         label=_("Target group"), facet=Facet.TARGET_GROUP, choices=TargetGroup.choices, widget=OptionsSelect
+    )
+    kind = FacetChoiceFilter(
+        label=_("Kind of initiative"), facet=Facet.KIND, choices=InitiativeKind.choices, widget=OptionsSelect
     )
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=Status.choices, method="filter_status", widget=OptionsSelect

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from partners.models import Partner
-from registry.enums import PartnerKind, ProgrammeKind, Role, Status, TargetGroup, Theme
+from registry.enums import InitiativeKind, PartnerKind, ProgrammeKind, Role, Status, TargetGroup, TerritoryBasis, Theme
 
 from . import exports
 from .models import Funder, Municipality, Programme
@@ -44,6 +44,41 @@ class FieldErrorsSerializer(serializers.Serializer):
 class ProjectPartnerSerializer(serializers.Serializer):
     name = serializers.CharField(help_text=_("The organisation's name."))
     role = serializers.ChoiceField(choices=Role.choices, help_text=_("Its role in this project."))
+    unit = serializers.CharField(
+        allow_blank=True,
+        help_text=_(
+            "The office or department the source names (Assessorato alla Casa e Inclusione Sociale); empty for none."
+        ),
+    )
+    inferred_because = serializers.CharField(
+        allow_blank=True,
+        help_text=_("Empty when a source states this role; otherwise why the registry reads it so."),
+    )
+
+
+class ProgrammeFunderSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text=_("The funder's name."))
+    programme = serializers.CharField(
+        help_text=_("The programme that names this funder: the project's, or one above it.")
+    )
+    because = serializers.CharField(
+        allow_blank=True,
+        help_text=_("Why the registry names the programme's funders; empty when a source names them."),
+    )
+
+
+class TerritoryDetailSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text=_("As the source writes it."))
+    basis = serializers.ChoiceField(
+        choices=TerritoryBasis.choices,
+        help_text=_(
+            "Whether the source lists the municipalities, names some of them, or the registry took a wider area."
+        ),
+    )
+    municipality_count = serializers.IntegerField(help_text=_("How many municipalities the territory covers."))
+    note = serializers.CharField(
+        allow_blank=True, help_text=_("How the list of municipalities was drawn from the source.")
+    )
 
 
 class ProjectSerializer(serializers.Serializer):
@@ -72,7 +107,9 @@ class ProjectSerializer(serializers.Serializer):
     duration_months = serializers.IntegerField(allow_null=True, help_text=_("As the source states it, or null."))
     status = serializers.ChoiceField(choices=Status.choices, help_text=_("Derived from the period, today."))
     themes = serializers.ListField(child=serializers.ChoiceField(choices=Theme.choices))
-    target_groups = serializers.ListField(child=serializers.ChoiceField(choices=TargetGroup.choices))
+    target_groups = serializers.ListField(
+        child=serializers.ChoiceField(choices=TargetGroup.choices), help_text=_("Direct beneficiaries.")
+    )
     territories = serializers.ListField(child=serializers.CharField(), help_text=_("Areas as the sources name them."))
     municipalities = serializers.ListField(
         child=serializers.RegexField(r"^[0-9]{6}$"), help_text=_("ISTAT codes of the municipalities it works in.")
@@ -84,6 +121,40 @@ class ProjectSerializer(serializers.Serializer):
     sources = serializers.ListField(
         child=serializers.CharField(), help_text=_("Where the facts come from: a URL or a document.")
     )
+    kind = serializers.ChoiceField(
+        choices=InitiativeKind.choices,
+        help_text=_("What the source describes: a project, a network or charter, a service, a proposal, a call."),
+    )
+    application_year = serializers.IntegerField(
+        allow_null=True, help_text=_("The year it applied for funding, or null.")
+    )
+    general_objective = serializers.CharField(allow_blank=True)
+    specific_objectives = serializers.ListField(
+        child=serializers.CharField(), help_text=_("One item per objective, in the source's order.")
+    )
+    activities = serializers.ListField(
+        child=serializers.CharField(), help_text=_("One item per activity, in the source's order.")
+    )
+    beneficiaries = serializers.CharField(
+        allow_blank=True, help_text=_("Direct and indirect, as the source describes them.")
+    )
+    people_reached = serializers.CharField(
+        allow_blank=True, help_text=_("As the source says it: 120-140 utenti per anno.")
+    )
+    target_groups_indirect = serializers.ListField(
+        child=serializers.ChoiceField(choices=TargetGroup.choices), help_text=_("Indirect beneficiaries.")
+    )
+    programme_funders = ProgrammeFunderSerializer(
+        many=True,
+        help_text=_(
+            "Funders the registry attributes to the project through its programmes (the programme's, or those "
+            "of a programme above it), besides the funders named for it."
+        ),
+    )
+    territory_details = TerritoryDetailSerializer(
+        many=True, help_text=_("Each territory, in the order of territories, with how its municipalities were drawn.")
+    )
+    related = serializers.ListField(child=serializers.SlugField(), help_text=_("Slugs of related published projects."))
 
     def to_representation(self, instance):
         # The export's record, word for word: one definition of what a project is, whichever way it is read.
@@ -160,6 +231,7 @@ class ProjectFacetsSerializer(serializers.Serializer):
     province = FacetOptionSerializer(many=True)
     country = FacetOptionSerializer(many=True)
     theme = FacetOptionSerializer(many=True)
+    kind = FacetOptionSerializer(many=True)
     target_group = FacetOptionSerializer(many=True)
     status = FacetOptionSerializer(many=True)
     year = FacetOptionSerializer(many=True)

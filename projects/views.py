@@ -206,9 +206,10 @@ def project_detail(request, slug: str):
     territories = []
     for territory in project.territories.all():
         by_province: dict[str, list[Municipality]] = {}
-        for municipality in sorted(territory.municipalities.all(), key=lambda m: m.name):
+        municipalities = sorted(territory.municipalities.all(), key=lambda m: m.name)
+        for municipality in municipalities:
             by_province.setdefault(municipality.province_code, []).append(municipality)
-        territories.append((territory, sorted(by_province.items())))
+        territories.append((territory, len(municipalities), sorted(by_province.items())))
     context = {
         "project": project,
         "territories": territories,

@@ -52,7 +52,7 @@ class TerritoryBasis(models.TextChoices):
 
     STATED = "stated", _("stated by the source")
     PARTIAL = "partial", _("partly stated: the source names some of them")
-    INFERRED = "inferred", _("inferred: the registry took a wider area")
+    INFERRED = "inferred", _("inferred by the registry (a wider area, or a place the source implies)")
 
 
 class ProgrammeKind(models.TextChoices):

@@ -93,9 +93,17 @@ def make_project(
     themes=(),
     target_groups=(),
     related=(),
+    members=(),
+    target_groups_indirect=(),
+    units: dict | None = None,
+    inferred: dict | None = None,
+    numbered_by_role: bool = False,
     **fields,
 ) -> Project:
-    """A project with its links. `period` is read as the source would write it; `start`/`end` are days."""
+    """A project with its links. `period` is read as the source would write it; `start`/`end` are days.
+    `units` and `inferred` give an organisation's unit and why its role is inferred: {partner: text}.
+    Organisations are numbered in one list across roles, or, with `numbered_by_role`, within each role
+    as every writer numbers them (so that a sheet listing them again changes nothing)."""
     title = title or unique("Project")
     fields.setdefault("slug", unique_slug(title))
     project = Project(title=title, is_published=published, **fields)
@@ -114,8 +122,19 @@ def make_project(
     links = [(lead, Role.LEAD)] if lead else []
     links += [(partner, Role.PARTNER) for partner in partners]
     links += [(partner, Role.SUPPORTING) for partner in supporting]
+    links += [(partner, Role.MEMBER) for partner in members]
+    units, inferred = units or {}, inferred or {}
+    positions: dict[str, int] = {}
     for order, (partner, role) in enumerate(links, start=1):
-        Participation.objects.create(project=project, partner=partner, role=role, order=order)
+        positions[role] = positions.get(role, 0) + 1
+        Participation.objects.create(
+            project=project,
+            partner=partner,
+            role=role,
+            order=positions[role] if numbered_by_role else order,
+            unit=units.get(partner, ""),
+            inferred_because=inferred.get(partner, ""),
+        )
     project.funders.set(funders)
     project.programmes.set(programmes)
     project.territories.set(territories)
@@ -123,6 +142,10 @@ def make_project(
     ProjectTheme.objects.bulk_create([ProjectTheme(project=project, theme=theme) for theme in themes])
     ProjectTargetGroup.objects.bulk_create(
         [ProjectTargetGroup(project=project, target_group=group, reach=Reach.DIRECT) for group in target_groups]
+        + [
+            ProjectTargetGroup(project=project, target_group=group, reach=Reach.INDIRECT)
+            for group in target_groups_indirect
+        ]
     )
     # Links were written here with the ORM, so the public index is brought up to date as the write layer does.
     projects_index([project.pk])

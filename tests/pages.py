@@ -37,7 +37,7 @@ def listed_titles(client, params: dict | None = None) -> list[str]:
 def card_titles(html: str) -> list[str]:
     return [
         unescape(re.sub(r"<[^>]+>", "", title)).strip()
-        for title in re.findall(r'<article class="card">\s*<h2><a [^>]*>(.*?)</a>', html, re.S)
+        for title in re.findall(r'<article class="card">.*?<h2><a [^>]*>(.*?)</a>', html, re.S)
     ]
 
 

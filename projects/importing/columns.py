@@ -12,10 +12,10 @@ import re
 from django.utils import translation
 
 from partners.models import Partner
-from registry.enums import TargetGroup, Theme
+from registry.enums import InitiativeKind, TargetGroup, Theme
 
 from ..exports import EXPORT_COLUMNS
-from ..models import Project
+from ..models import Participation, Project
 from ..names import fold_name
 
 # Header (folded: lower case, no accents) -> field.
@@ -23,6 +23,7 @@ HEADER_ALIASES = {
     "titolo": "title", "nome progetto": "title", "progetto": "title",
     "acronimo": "acronym", "sigla": "acronym",
     "codice": "code", "codice progetto": "code",
+    "tipo": "kind", "tipologia": "kind", "tipo di iniziativa": "kind", "kind of initiative": "kind",
     "sintesi": "summary", "descrizione": "summary",
     "obiettivo generale": "general_objective",
     "obiettivi": "specific_objectives", "obiettivi specifici": "specific_objectives",
@@ -31,6 +32,8 @@ HEADER_ALIASES = {
     "capofila": "lead_partner", "leader": "lead_partner", "ente capofila": "lead_partner",
     "partner": "partners", "partners": "partners",
     "enti sostenitori": "supporting", "supporting bodies": "supporting", "sostenitori": "supporting",
+    "membri": "members", "members": "members", "membri della rete": "members", "network members": "members",
+    "enti aderenti": "members", "aderenti": "members",
     "ente finanziatore": "funders", "enti finanziatori": "funders", "fonte di finanziamento": "funders",
     "finanziatore": "funders",
     "programma": "programmes", "programmi": "programmes", "bando": "programmes",
@@ -42,23 +45,28 @@ HEADER_ALIASES = {
     "comuni": "municipalities",
     "paesi": "countries", "paese": "countries",
     "temi": "themes", "tema": "themes",
+    "gruppi destinatari": "target_groups", "direct target groups": "target_groups",
+    "gruppi destinatari indiretti": "target_groups_indirect", "indirect target groups": "target_groups_indirect",
     "sito": "website", "sito web": "website",
     "fonte": "sources", "fonti": "sources",
     "persone raggiunte": "people_reached",
-    "anno candidatura": "application_year", "candidatura": "application_year",
+    "anno candidatura": "application_year", "anno di candidatura": "application_year",
+    "candidatura": "application_year",
 }  # fmt: skip
 # Every field a column can fill: the export's columns (an export imports back) and the sheets' own.
 SHEET_FIELDS = set(EXPORT_COLUMNS) | set(HEADER_ALIASES.values())
-# Derived from the period, exported for readers, never read back.
-IGNORED_FIELDS = {"status"}
+# Exported for readers, never read back: the status is derived from the period; the related projects are
+# other projects (linked in the admin; the export lists only the published ones); the territories' details
+# and the funders inferred from programmes describe those records, not the project.
+IGNORED_FIELDS = {"status", "related", "territory_details", "programme_funders"}
 # The links a sheet speaks of when it has one of these columns; the others are left as stored.
 LINK_COLUMNS = {
-    "participations": {"lead_partner", "partners", "supporting"},
+    "participations": {"lead_partner", "partners", "supporting", "members"},
     "funders": {"funders"},
     "programmes": {"programmes"},
     "territories": {"territories", "municipalities"},
     "themes": {"themes"},
-    "target_groups": {"target_groups", "beneficiaries"},
+    "target_groups": {"target_groups", "target_groups_indirect", "beneficiaries"},
 }
 # The lengths the database takes, read from the models rather than copied.
 MAX_LENGTHS = {
@@ -69,6 +77,7 @@ MAX_LENGTHS = {
     "period": Project._meta.get_field("period_text").max_length,
 }
 NAME_LENGTH = Partner._meta.get_field("name").max_length  # organisations, funders, programmes, territories
+UNIT_LENGTH = Participation._meta.get_field("unit").max_length
 URL_LENGTH = Project._meta.get_field("website").max_length
 
 LIST_SPLIT = re.compile(r"\s*(?:;|\r?\n)\s*")
@@ -156,12 +165,21 @@ def split_list(value: str) -> list[str]:
     return items
 
 
+# Words sheets use for a kind of initiative besides its labels.
+KIND_WORDS = {
+    "progetto": "project", "rete": "network", "carta": "network", "rete o carta": "network", "servizio": "service",
+    "proposta": "proposal", "bando": "call", "avviso": "call", "avviso pubblico": "call",
+}  # fmt: skip
+
+
 class Vocabulary:
-    """Themes and target groups by code or by label (Italian or English), case and accents ignored."""
+    """Themes, target groups and kinds of initiative by code or by label (Italian or English), case and
+    accents ignored."""
 
     def __init__(self):
         self.themes = self._index(Theme)
         self.target_groups = self._index(TargetGroup)
+        self.kinds = {**KIND_WORDS, **self._index(InitiativeKind)}
 
     @staticmethod
     def _index(choices) -> dict[str, str]:

@@ -1,19 +1,24 @@
 """Matching rows to the registry: each readable row is planned by the write layer (projects.services),
 whose answers are turned back into errors that name the row and the column.
 
-Two things are the sheet's own and are settled here before a row is handed over: which territory
-the municipalities of its Comuni column make, and which of its sources are the ones already stored.
+Three things are the sheet's own and are settled here before a row is handed over: which of its
+organisation cells name a unit after the organisation (OrganisationUnits), which territory the
+municipalities of its Comuni column make, and which of its sources are the ones already stored.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 
+from registry.enums import Reach
+
+from ..exports import UNIT_DASH
 from ..models import Project, Territory
 from ..names import fold_name
 from ..services import AmbiguousName, ProjectBatch, ProjectMatchError
 from ..services.bulk import chunked
-from .columns import SheetColumns
+from ..services.matching import RecordIndex
+from .columns import NAME_LENGTH, UNIT_LENGTH, SheetColumns
 from .report import CellError
 from .rows import RowError, SheetRow
 
@@ -25,9 +30,9 @@ FIELD_COLUMNS = {
     "end": ("end", "period", "duration"),
     "end_precision": ("end", "period", "duration"),
     "duration_months": ("duration", "duration_months", "period"),
-    "participations": ("lead_partner", "partners", "supporting"),
+    "participations": ("lead_partner", "partners", "supporting", "members"),
     "territories": ("territories", "municipalities"),
-    "target_groups": ("target_groups", "beneficiaries"),
+    "target_groups": ("target_groups", "target_groups_indirect", "beneficiaries"),
     "slug": ("slug", "title"),
 }
 
@@ -36,6 +41,7 @@ def match_rows(rows: list[SheetRow], *, columns: SheetColumns, publish: bool) ->
     """Plan every readable row in one batch; the errors found are added to the rows."""
     readable = [row for row in rows if not row.errors]
     batch = ProjectBatch([row.input for row in readable], publish=publish)
+    units = OrganisationUnits(batch.records("partner"), readable) if "participations" in columns.links else None
     places = TerritoryPlanner(batch, readable)
 
     def add_error(row: SheetRow, field: str, message: str) -> None:
@@ -43,6 +49,8 @@ def match_rows(rows: list[SheetRow], *, columns: SheetColumns, publish: bool) ->
 
     for row in readable:
         try:
+            if units is not None:
+                units.read(row)
             places.plan(row)
             match = batch.match(row.input)
         except RowError as error:
@@ -51,6 +59,8 @@ def match_rows(rows: list[SheetRow], *, columns: SheetColumns, publish: bool) ->
         except ProjectMatchError as error:
             add_error(row, error.field, str(error))
             continue
+        if row.keep_direct_groups and match.project is not None:
+            keep_direct_groups(row, match.project)
         if match.project is not None:
             keep_stored_sources(row, match.project)
             try:
@@ -63,6 +73,83 @@ def match_rows(rows: list[SheetRow], *, columns: SheetColumns, publish: bool) ->
             for message in messages:
                 add_error(row, field, message)
     return batch
+
+
+def keep_direct_groups(row: SheetRow, project: Project) -> None:
+    """A sheet with an indirect target-groups column and no direct one leaves the direct groups as stored."""
+    for link in project.target_group_links.all():
+        if link.reach == Reach.DIRECT:
+            row.input.target_groups.setdefault(link.target_group, Reach.DIRECT)
+
+
+class OrganisationUnits:
+    """Which organisation cells name an organisation and its unit: "Comune di Brescia – Assessorato alla
+    Casa e Inclusione Sociale" is the Comune di Brescia, its unit the Assessorato (as the export writes it).
+
+    Names of organisations hold the same dash ("CNAM – Conservatoire National des Arts et Métiers"), so a
+    cell is split only when what comes before a dash is known as an organisation and the whole cell is not:
+    1. a cell that is an organisation's name (matched as every name is: exactly, else folded) is that name;
+    2. else, at the last dash whose left part is an organisation the registry has, or a name the sheet
+       gives on its own in another cell, the left part is the organisation and the rest is its unit
+       ("Roma Capitale – Dipartimento Politiche Sociali – Ufficio Casa", with "Roma Capitale –
+       Dipartimento Politiche Sociali" an organisation, has the unit "Ufficio Casa");
+    3. else the whole cell is the name of an organisation (a new one, with no unit).
+    A cell with no unit leaves the unit stored as it is. The same organisation named twice with one role
+    keeps the unit either cell gives; two different units for it are an error.
+    """
+
+    def __init__(self, index: RecordIndex, rows: list[SheetRow]):
+        self.index = index
+        # Names the sheet gives on their own, folded: an organisation the registry does not have yet is known
+        # by them (a lead named alone in the lead column and with its unit in the partners column).
+        self.named = {fold_name(item.name) for row in rows for item in row.input.participations or ()}
+
+    def _is_organisation(self, name: str, *, in_sheet: bool) -> bool:
+        try:
+            if self.index.find(name) is not None:
+                return True
+        except AmbiguousName:
+            return True  # reported when the row is planned
+        return in_sheet and fold_name(name) in self.named
+
+    def split(self, text: str) -> tuple[str, str | None]:
+        """(organisation, unit) of a cell; the unit None when the cell names none."""
+        if UNIT_DASH not in text or self._is_organisation(text, in_sheet=False):
+            return text, None
+        parts = text.split(UNIT_DASH)
+        for cut in range(len(parts) - 1, 0, -1):
+            name = UNIT_DASH.join(parts[:cut]).strip()
+            if name and self._is_organisation(name, in_sheet=True):
+                return name, UNIT_DASH.join(parts[cut:]).strip() or None
+        return text, None
+
+    def read(self, row: SheetRow) -> None:
+        """Split the units from the row's organisation cells; RowError for a name or unit too long."""
+        if row.input.participations is None:
+            return
+        kept: dict[tuple[str, str], tuple] = {}
+        participations = []
+        for item, column in zip(row.input.participations, row.organisation_columns, strict=True):
+            item.name, item.unit = self.split(item.name)
+            if len(item.name) > NAME_LENGTH:
+                raise RowError(column, f"«{item.name[:40]}…» is longer than {NAME_LENGTH} characters")
+            if item.unit is not None and len(item.unit) > UNIT_LENGTH:
+                raise RowError(column, f"the unit «{item.unit[:40]}…» is longer than {UNIT_LENGTH} characters")
+            key = (fold_name(item.name), item.role)
+            if key not in kept:
+                kept[key] = (item, column)
+                participations.append(item)
+                continue
+            first, _ = kept[key]
+            if item.unit is not None and first.unit is not None and fold_name(item.unit) != fold_name(first.unit):
+                raise RowError(
+                    column,
+                    f"«{item.name}» is named twice as {item.role}, with the units «{first.unit}» and «{item.unit}»",
+                )
+            if first.unit is None:
+                first.unit = item.unit
+        row.input.participations = participations
+        row.organisation_columns = [kept[(fold_name(item.name), item.role)][1] for item in participations]
 
 
 def keep_stored_sources(row: SheetRow, project: Project) -> None:

@@ -14,9 +14,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.text import slugify
 
-from registry.enums import Role, TargetGroup, Theme
+from registry.enums import InitiativeKind, Reach, Role, TargetGroup, Theme
 
 from .. import periods
+from ..exports import UNIT_DASH
 from ..models import cup_validator
 from ..names import tidy_name
 from ..places import MunicipalityIndex, MunicipalityNotFound
@@ -24,6 +25,7 @@ from ..services import ParticipationInput, ProjectChange, ProjectInput
 from .columns import (
     MAX_LENGTHS,
     NAME_LENGTH,
+    UNIT_LENGTH,
     URL_LENGTH,
     SheetColumns,
     Vocabulary,
@@ -33,9 +35,15 @@ from .columns import (
 )
 from .report import CellError
 
-ROLE_SUFFIX = re.compile(r"^(?P<name>.+?)\s*\[(?P<role>lead|partner|supporting)\]$")
+ROLE_SUFFIX = re.compile(r"^(?P<name>.+?)\s*\[(?P<role>lead|partner|supporting|member)\]$")
 REACH_SUFFIX = re.compile(r"(?P<name>.+?)\s*\[(?P<reach>direct|indirect)\]")
 FORMULA_STARTS = ("=", "+", "-", "@")
+# The organisation columns and the role each gives, unless a name says its own ("Ente [lead]").
+ROLE_COLUMNS = (
+    ("lead_partner", Role.LEAD), ("partners", Role.PARTNER), ("supporting", Role.SUPPORTING), ("members", Role.MEMBER),
+)  # fmt: skip
+# A year of application before this or after the next is a typing error.
+YEARS = (1950, 2100)
 
 
 class RowError(Exception):
@@ -52,6 +60,10 @@ class SheetRow:
     number: int  # as the editor counts it: the header is row 1
     input: ProjectInput = field(default_factory=ProjectInput)
     municipalities: list[str] = field(default_factory=list)  # ISTAT codes of the Comuni column
+    # The column each of input.participations was read from, in the same order.
+    organisation_columns: list[str] = field(default_factory=list)
+    # Only an indirect target-groups column: the direct groups stored are kept (see matching).
+    keep_direct_groups: bool = False
     errors: list[CellError] = field(default_factory=list)
     change: ProjectChange | None = None  # set by matching
 
@@ -142,6 +154,14 @@ class RowReader:
         for name in ("specific_objectives", "activities"):
             if name in cell:
                 row.values[name] = "\n".join(split_lines(self._text(cell, name)))
+        # An empty Tipo cell says nothing: a new project is a project, a stored one keeps its kind.
+        kind = self._text(cell, "kind")
+        if kind:
+            code = self.vocabulary.kinds.get(fold_header(kind))
+            if code is None:
+                accepted = ", ".join(InitiativeKind.values)
+                raise RowError("kind", f"«{kind}» is not a kind of initiative (accepted: {accepted})")
+            row.values["kind"] = code
 
     def read_identifiers(self, row: SheetRow, cell: dict) -> None:
         # An empty CUP or code cell says nothing: it never erases the one stored.
@@ -160,6 +180,8 @@ class RowReader:
         if year:
             if not re.fullmatch(r"\d{4}", year):
                 raise RowError("application_year", f"«{year}» is not a year")
+            if not YEARS[0] <= int(year) <= YEARS[1]:
+                raise RowError("application_year", f"{year} is not a plausible year")
             row.values["application_year"] = int(year)
 
     def read_period(self, row: SheetRow, cell: dict) -> None:
@@ -225,25 +247,28 @@ class RowReader:
         if "participations" not in self.columns.links:
             return
         row.input.participations = []
-        for column, role in (("lead_partner", Role.LEAD), ("partners", Role.PARTNER), ("supporting", Role.SUPPORTING)):
-            for name in self._names(cell, column):
+        # A name may be followed by its unit ("Comune di Brescia – Assessorato…"), split from it by matching.
+        longest = NAME_LENGTH + len(UNIT_DASH) + UNIT_LENGTH
+        for column, role in ROLE_COLUMNS:
+            for name in self._names(cell, column, longest=longest):
                 match = ROLE_SUFFIX.match(name)
                 if match:
                     name, role_written = match["name"].strip(), match["role"]
                 else:
                     role_written = role
                 row.input.participations.append(ParticipationInput(name=name, role=role_written))
+                row.organisation_columns.append(column)
 
     def read_funding(self, row: SheetRow, cell: dict) -> None:
         for link in ("funders", "programmes"):
             if link in self.columns.links:
                 setattr(row.input, link, self._names(cell, link))
 
-    def _names(self, cell: dict, column: str) -> list[str]:
+    def _names(self, cell: dict, column: str, *, longest: int = NAME_LENGTH) -> list[str]:
         names = [tidy_name(name) for name in split_list(self._text(cell, column))]
         for name in names:
-            if len(name) > NAME_LENGTH:
-                raise RowError(column, f"«{name[:40]}…» is longer than {NAME_LENGTH} characters")
+            if len(name) > longest:
+                raise RowError(column, f"«{name[:40]}…» is longer than {longest} characters")
         return names
 
     def read_places(self, row: SheetRow, cell: dict) -> None:
@@ -282,30 +307,42 @@ class RowReader:
             row.input.themes = list(dict.fromkeys(themes))
         if "target_groups" not in self.columns.links:
             return
+        direct, indirect = "target_groups" in cell, "target_groups_indirect" in cell
         groups: dict[str, str | None] = {}
-        for text in split_list(self._text(cell, "target_groups")):
-            reach = None
-            match = REACH_SUFFIX.fullmatch(text)
-            if match:
-                text, reach = match["name"], match["reach"]
-            code = self.vocabulary.target_groups.get(fold_header(text))
-            if code is None:
-                accepted = ", ".join(TargetGroup.values)
-                raise RowError("target_groups", f"«{text}» is not a target group (accepted: {accepted})")
-            groups.setdefault(code, reach)
-        # "Destinatari" in a sheet is the source's own words; terms of the vocabulary found in it
-        # become target groups, and the words are kept as they are.
+        # With both columns each says its reach; a target_groups column alone (as exports wrote it before
+        # target_groups_indirect) leaves each group the reach it has ("[indirect]" after a code says it).
+        for column, reach in (
+            ("target_groups", Reach.DIRECT if indirect else None),
+            ("target_groups_indirect", Reach.INDIRECT),
+        ):
+            for text in split_list(self._text(cell, column)):
+                written = reach
+                match = REACH_SUFFIX.fullmatch(text)
+                if match:
+                    text, written = match["name"], match["reach"]
+                code = self.vocabulary.target_groups.get(fold_header(text))
+                if code is None:
+                    accepted = ", ".join(TargetGroup.values)
+                    raise RowError(column, f"«{text}» is not a target group (accepted: {accepted})")
+                if code in groups and groups[code] != written:
+                    raise RowError(column, f"«{text}» is named as a direct and as an indirect target group")
+                groups.setdefault(code, written)
         beneficiaries = self._text(cell, "beneficiaries")
         if "beneficiaries" in cell:
             row.values["beneficiaries"] = beneficiaries
-        for text in split_list(beneficiaries):
-            code = self.vocabulary.target_groups.get(fold_header(text))
-            if code:
-                groups.setdefault(code, None)
+        if not (direct or indirect):
+            # "Destinatari" in a sheet is the source's own words; with no target-group column, terms of the
+            # vocabulary found in it are added to the groups the project has (with the reach they have, or
+            # direct), and the words are kept as they are.
+            for text in split_list(beneficiaries):
+                code = self.vocabulary.target_groups.get(fold_header(text))
+                if code:
+                    groups.setdefault(code, None)
         row.input.target_groups = groups
-        # Only a target-groups column says which groups a project has; groups found in the
-        # Destinatari words are added to those it has, with the reach they have (or direct).
-        row.input.target_groups_replace = "target_groups" in cell
+        # A target-group column says which groups a project has: those it lists replace those stored (an
+        # indirect column alone replaces the indirect ones: the direct ones stored are kept).
+        row.input.target_groups_replace = direct or indirect
+        row.keep_direct_groups = indirect and not direct
 
     def read_links(self, row: SheetRow, cell: dict) -> None:
         if "website" in cell:

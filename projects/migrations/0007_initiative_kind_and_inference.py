@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='territory',
             name='basis',
-            field=models.CharField(choices=[('stated', 'stated by the source'), ('partial', 'partly stated: the source names some of them'), ('inferred', 'inferred: the registry took a wider area')], default='stated', help_text='Whether the source lists them, names some of them, or the registry took a wider area (say why in the note).', max_length=8, verbose_name='municipalities'),
+            field=models.CharField(choices=[('stated', 'stated by the source'), ('partial', 'partly stated: the source names some of them'), ('inferred', 'inferred by the registry (a wider area, or a place the source implies)')], default='stated', help_text='Whether the source lists them, names some of them, or the registry took a wider area (say why in the note).', max_length=8, verbose_name='municipalities'),
         ),
         migrations.AlterField(
             model_name='participation',

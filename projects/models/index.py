@@ -27,6 +27,7 @@ class Facet(StrEnum):
     COUNTRY = "country"
     THEME = "theme"
     TARGET_GROUP = "target_group"
+    KIND = "kind"  # of initiative: project, network, service…
 
 
 # Kinds whose values are few enough to be offered as a list with counts; the others (thousands of
@@ -39,6 +40,7 @@ LISTED_FACETS = (
     Facet.COUNTRY,
     Facet.THEME,
     Facet.TARGET_GROUP,
+    Facet.KIND,
 )
 
 

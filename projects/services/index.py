@@ -219,10 +219,12 @@ def _read_chunk(pks: list[int], tree: ProgrammeTree, territories: TerritoryPlace
         "activities",
         "beneficiaries",
         "countries",
+        "kind",
     )
-    for pk, is_published, title, acronym, code, cup, *texts, countries in projects:
+    for pk, is_published, title, acronym, code, cup, *texts, countries, kind in projects:
         if is_published:
             published.add(pk)
+        entries[pk].add(Facet.KIND, kind, kind, labels)
         # A code is also written folded: "PROG-2832" would be read as "prog" and the number -2832.
         entries[pk].texts["A"] += [title, acronym, code, fold_name(code), cup]
         entries[pk].texts["C"] += texts

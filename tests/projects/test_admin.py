@@ -167,6 +167,7 @@ def test_editor_adds_a_project_and_the_period_typed_as_the_source_writes_it_sets
     data = {
         "title": f"{MARKER} Nuovo progetto",
         "slug": slug,
+        "kind": "network",  # preselected as "project", as the browser sends it; here an editor's choice
         "period_text": "Maggio 2024 - Dicembre 2025",
         "countries": "[]",
         "sources": "[]",
@@ -180,12 +181,14 @@ def test_editor_adds_a_project_and_the_period_typed_as_the_source_writes_it_sets
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
     project = Project.objects.get(slug=slug)
     assert (project.start_iso, project.end_iso, project.is_published) == ("2024-05", "2025-12", False)
+    assert project.kind == "network"
 
 
 def test_editor_is_told_when_the_period_cannot_be_read(editor_client):
     data = {
         "title": f"{MARKER} x",
         "slug": f"fx-{word()}",
+        "kind": "project",
         "period_text": "primavera 2024",
         "countries": "[]",
         "sources": "[]",
@@ -203,7 +206,7 @@ def test_editor_is_told_when_the_period_cannot_be_read(editor_client):
 
 
 def add_form(title: str, **fields) -> dict:
-    data = {"title": title, "slug": f"fx-{word()}", "countries": "[]", "sources": "[]", **fields}
+    data = {"title": title, "slug": f"fx-{word()}", "kind": "project", "countries": "[]", "sources": "[]", **fields}
     data.update(
         {
             f"{p}-{k}": "0"

@@ -177,6 +177,45 @@ def test_project_detail_is_the_exports_record(client, schema):
     assert assert_matches(schema, "/api/v1/projects/{slug}/", response) == export_json(client, {"q": tag})[0]
 
 
+def test_a_record_with_every_key_filled_matches_the_schema(client, schema):
+    tag = word()
+    lead, member = make_partner(), make_partner()
+    project = make_full_project(
+        title=f"{MARKER} Api {tag}",
+        lead=lead,
+        members=[member],
+        units={lead: "Assessorato alla Casa"},
+        inferred={member: "Un hashtag."},
+        programmes=[
+            make_programme(parent=make_programme(funders=[make_funder()], funders_inferred_because="Lettura."))
+        ],
+        territories=[make_territory(municipalities=[municipality("Asti", "AT")], basis="partial", note="Nota.")],
+        target_groups_indirect=["local_community"],
+        kind="network",
+        application_year=2020,
+        general_objective="Obiettivo.",
+        specific_objectives="Uno\nDue",
+        activities="Fase 1",
+        beneficiaries="Famiglie",
+        people_reached="40 persone",
+        related=[make_project()],
+    )
+    for path in ("/api/v1/projects/", f"/api/v1/projects/{project.slug}/"):
+        body = assert_matches(schema, path.replace(project.slug, "{slug}"), get(client, path, {"q": tag}))
+        record = body["results"][0] if "results" in body else body
+        assert record["slug"] == project.slug
+        new_keys = EXPORT_COLUMNS[EXPORT_COLUMNS.index("kind") :]
+        assert [key for key in new_keys if record[key] in ("", [], None)] == []
+        assert [partner["role"] for partner in record["partners"]][-1] == "member"
+
+
+def test_the_schema_describes_the_partners_territories_and_programme_funders_of_a_record(schema):
+    records = schema["components"]["schemas"]
+    assert set(records["ProjectPartner"]["properties"]) == {"name", "role", "unit", "inferred_because"}
+    assert set(records["TerritoryDetail"]["properties"]) == {"name", "basis", "municipality_count", "note"}
+    assert set(records["ProgrammeFunder"]["properties"]) == {"name", "programme", "because"}
+
+
 def test_every_seed_project_matches_the_schema(client, schema):
     response = get(client, "/api/v1/projects/", {"page_size": 100})
     assert assert_matches(schema, "/api/v1/projects/", response)["count"] > 0
@@ -270,7 +309,7 @@ def test_project_list_costs_the_same_queries_for_2_or_40_records_a_page(client):
         assert len(body["results"]) == page_size
         return len(captured)
 
-    assert queries(2) == queries(40)
+    assert queries(2) == queries(40) <= 12
 
 
 # --- Drafts ----------------------------------------------------------------------------------

@@ -48,6 +48,17 @@ DOCUMENTED_FIELDS = [
     "countries",
     "website",
     "sources",
+    "kind",
+    "application_year",
+    "general_objective",
+    "specific_objectives",
+    "activities",
+    "beneficiaries",
+    "people_reached",
+    "target_groups_indirect",
+    "programme_funders",
+    "territory_details",
+    "related",
 ]
 
 
@@ -65,16 +76,29 @@ def csv_record(client, project) -> dict:
     return records[0]
 
 
+INFERRED_FUNDERS = "Nessuna fonte nomina chi finanzia il Fondo;\nil registro indica la Commissione."
+NOTE = "La scheda nomina solo l'area;\nil registro prende la provincia per intero."
+
+
 @pytest.fixture
 def full_project():
-    lead, first, second, supporter = (
-        make_partner(name=f"{MARKER} {label} {word()}") for label in ("Capofila", "Uno", "Due", "Sostenitore")
+    lead, first, second, supporter, member = (
+        make_partner(name=f"{MARKER} {label} {word()}")
+        for label in ("Capofila", "Uno", "Due", "Sostenitore", "Membro")
     )
     funder = make_funder()
-    programme = make_programme(name=f"{MARKER} Programma {word()}")
+    # The programme's funders come from the programme above it, where the registry names them without a source.
+    commission = make_funder(name=f"{MARKER} Commissione {word()}")
+    fund = make_programme(
+        name=f"{MARKER} Fondo {word()}", funders=[commission, funder], funders_inferred_because=INFERRED_FUNDERS
+    )
+    programme = make_programme(name=f"{MARKER} Programma {word()}", parent=fund)
     territories = [
         make_territory(
-            name=f"{MARKER} A {word()}", municipalities=[municipality("Biella", "BI"), municipality("Asti", "AT")]
+            name=f"{MARKER} A {word()}",
+            municipalities=[municipality("Biella", "BI"), municipality("Asti", "AT")],
+            basis="inferred",
+            note=NOTE,
         ),
         make_territory(name=f"{MARKER} B {word()}", municipalities=[municipality("Asti", "AT")]),
     ]
@@ -100,6 +124,18 @@ def full_project():
             {"title": "Pagina", "url": "https://example.org/fx/pagina", "accessed": "2026-01-31"},
             {"title": "Documento", "document": "sources/fx.txt"},
         ],
+        kind="network",
+        application_year=2019,
+        general_objective="Favorire l'inclusione abitativa.",
+        specific_objectives="Primo obiettivo;\nSecondo: casa; lavoro",
+        activities="Fase 1) accoglienza\nFase 2) inserimento lavorativo",
+        beneficiaries="Famiglie con minori; giovani del quartiere",
+        people_reached="120-140 utenti per anno",
+        members=[member],
+        target_groups_indirect=["local_community"],
+        units={first: "Assessorato alla Casa e Inclusione Sociale"},
+        inferred={member: "Il post la nomina con un hashtag."},
+        related=[make_project(slug=f"zz-{word()}"), make_project(slug=f"aa-{word()}"), make_project(published=False)],
     )
 
 
@@ -118,7 +154,9 @@ def test_json_export_is_served_as_json(client):
 
 def test_json_record_of_a_project(client, full_project):
     record = only(export_json(client), full_project)
-    lead, first, second, supporter = (link.partner for link in full_project.participations_in_order())
+    lead, first, second, supporter, member = (link.partner for link in full_project.participations_in_order())
+    fund = full_project.programmes.get().parent
+    first_territory, second_territory = full_project.territories.order_by("name")
     assert record == {
         "slug": full_project.slug,
         "title": full_project.title,
@@ -128,10 +166,21 @@ def test_json_record_of_a_project(client, full_project):
         "summary": "Sintesi.",
         "lead_partner": lead.name,
         "partners": [
-            {"name": lead.name, "role": "lead"},
-            {"name": first.name, "role": "partner"},
-            {"name": second.name, "role": "partner"},
-            {"name": supporter.name, "role": "supporting"},
+            {"name": lead.name, "role": "lead", "unit": "", "inferred_because": ""},
+            {
+                "name": first.name,
+                "role": "partner",
+                "unit": "Assessorato alla Casa e Inclusione Sociale",
+                "inferred_because": "",
+            },
+            {"name": second.name, "role": "partner", "unit": "", "inferred_because": ""},
+            {"name": supporter.name, "role": "supporting", "unit": "", "inferred_because": ""},
+            {
+                "name": member.name,
+                "role": "member",
+                "unit": "",
+                "inferred_because": "Il post la nomina con un hashtag.",
+            },
         ],
         "funders": [full_project.funders.get().name],
         "programmes": [full_project.programmes.get().name],
@@ -146,6 +195,28 @@ def test_json_record_of_a_project(client, full_project):
         "countries": ["IT", "FR"],
         "website": "https://example.org/fx",
         "sources": ["https://example.org/fx/pagina", "sources/fx.txt"],
+        "kind": "network",
+        "application_year": 2019,
+        "general_objective": "Favorire l'inclusione abitativa.",
+        "specific_objectives": ["Primo obiettivo;", "Secondo: casa; lavoro"],
+        "activities": ["Fase 1) accoglienza", "Fase 2) inserimento lavorativo"],
+        "beneficiaries": "Famiglie con minori; giovani del quartiere",
+        "people_reached": "120-140 utenti per anno",
+        "target_groups_indirect": ["local_community"],
+        # The funder named for the project is not repeated; the other is the fund's, named without a source.
+        "programme_funders": [
+            {
+                "name": fund.funders.exclude(projects=full_project).get().name,
+                "programme": fund.name,
+                "because": INFERRED_FUNDERS,
+            }
+        ],
+        "territory_details": [
+            {"name": first_territory.name, "basis": "inferred", "municipality_count": 2, "note": NOTE},
+            {"name": second_territory.name, "basis": "stated", "municipality_count": 1, "note": ""},
+        ],
+        # Published ones only, by slug.
+        "related": sorted(p.slug for p in full_project.related.filter(is_published=True)),
     }
 
 
@@ -207,10 +278,78 @@ def test_csv_has_one_row_per_published_project(client):
 
 
 def test_csv_writes_partners_as_name_and_role_joined_by_semicolons(client, full_project):
-    lead, first, second, supporter = (link.partner for link in full_project.participations_in_order())
+    lead, first, second, supporter, member = (link.partner for link in full_project.participations_in_order())
     assert csv_record(client, full_project)["partners"] == (
-        f"{lead.name} [lead]; {first.name} [partner]; {second.name} [partner]; {supporter.name} [supporting]"
+        f"{lead.name} [lead]; {first.name} – Assessorato alla Casa e Inclusione Sociale [partner]; "
+        f"{second.name} [partner]; {supporter.name} [supporting]; {member.name} [member]"
     )
+
+
+def test_csv_writes_the_new_columns(client, full_project):
+    record = csv_record(client, full_project)
+    fund = full_project.programmes.get().parent
+    commission = fund.funders.exclude(projects=full_project).get()
+    first_territory, second_territory = full_project.territories.order_by("name")
+    assert {name: record[name] for name in DOCUMENTED_FIELDS[DOCUMENTED_FIELDS.index("kind") :]} == {
+        "kind": "network",
+        "application_year": "2019",
+        "general_objective": "Favorire l'inclusione abitativa.",
+        # One item per line, as stored: an item may hold "; " itself.
+        "specific_objectives": "Primo obiettivo;\nSecondo: casa; lavoro",
+        "activities": "Fase 1) accoglienza\nFase 2) inserimento lavorativo",
+        "beneficiaries": "Famiglie con minori; giovani del quartiere",
+        "people_reached": "120-140 utenti per anno",
+        "target_groups_indirect": "local_community",
+        "programme_funders": f"{commission.name} ({fund.name}: {' '.join(INFERRED_FUNDERS.split())})",
+        "territory_details": (
+            f"{first_territory.name} (inferred, 2 comuni: {' '.join(NOTE.split())})\n"
+            f"{second_territory.name} (stated, 1 comune)"
+        ),
+        "related": "; ".join(sorted(p.slug for p in full_project.related.filter(is_published=True))),
+    }
+    assert record["target_groups"] == "asylum_seekers; refugees"
+
+
+def test_target_groups_are_the_direct_ones_and_target_groups_indirect_the_others(client):
+    project = make_project(
+        target_groups=["refugees", "neet"], target_groups_indirect=["local_community", "practitioners"]
+    )
+    record = only(export_json(client), project)
+    assert (record["target_groups"], record["target_groups_indirect"]) == (
+        ["refugees", "neet"],
+        ["practitioners", "local_community"],
+    )
+
+
+def test_a_project_with_none_of_the_new_data_has_empty_values(client):
+    project = make_project()
+    record = only(export_json(client), project)
+    assert {name: record[name] for name in DOCUMENTED_FIELDS[DOCUMENTED_FIELDS.index("kind") :]} == {
+        "kind": "project",
+        "application_year": None,
+        "general_objective": "",
+        "specific_objectives": [],
+        "activities": [],
+        "beneficiaries": "",
+        "people_reached": "",
+        "target_groups_indirect": [],
+        "programme_funders": [],
+        "territory_details": [],
+        "related": [],
+    }
+
+
+def test_funders_inferred_are_those_of_the_programmes_and_the_programmes_above_them_not_named_for_the_project(client):
+    named, stated, inferred, grand = (make_funder(name=f"{MARKER} {label} {word()}") for label in "ABCD")
+    top = make_programme(funders=[grand, inferred], funders_inferred_because="Lettura del registro.")
+    middle = make_programme(funders=[stated, named], parent=top)
+    project = make_project(funders=[named], programmes=[make_programme(parent=middle)])
+    assert only(export_json(client), project)["programme_funders"] == [
+        # Nearest programme first; a source names the middle programme's funders, so no reason.
+        {"name": stated.name, "programme": middle.name, "because": ""},
+        {"name": inferred.name, "programme": top.name, "because": "Lettura del registro."},
+        {"name": grand.name, "programme": top.name, "because": "Lettura del registro."},
+    ]
 
 
 def test_csv_joins_lists_with_semicolons(client, full_project):
@@ -392,9 +531,10 @@ def test_export_queries_are_the_same_for_each_chunk_whatever_it_holds(client, mo
     per_chunk = two_chunks - one_chunk_of_10
     assert one_chunk_of_3 == one_chunk_of_10
     assert three_chunks == two_chunks + per_chunk
-    # Projects, their roles, the organisations' names, funders, programmes, territories, themes, target
-    # groups, and the territories' municipalities (these two only for organisations and territories not seen yet).
-    assert per_chunk == 9
+    # Projects, their roles, their funders, programmes and related projects (one query), territories, their
+    # themes and target groups (one query), and the organisations' names and the territories' municipalities
+    # (these two only for organisations and territories not seen yet). The programmes' funders are read once.
+    assert per_chunk == 7
 
 
 def test_csv_line_writes_what_the_csv_module_writes():

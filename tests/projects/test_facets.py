@@ -147,7 +147,7 @@ def test_reindex_projects_missing_indexes_only_projects_never_indexed(varied):
     ProjectSearch.objects.filter(project=project).delete()
     Project.objects.filter(pk=project.pk).first().facets.all().delete()
     call_command("reindex_projects", missing=True, verbosity=0)
-    assert set(project.facets.values_list("facet", "value")) == {("theme", "mediation")}
+    assert set(project.facets.values_list("facet", "value")) == {("theme", "mediation"), ("kind", "project")}
     assert Project.objects.search(project.title).filter(pk=project.pk).exists()
 
 
@@ -159,8 +159,8 @@ def test_the_facets_endpoint_gives_every_filter_with_exact_counts(client, varied
     assert response.status_code == 200
     body = response.json()
     assert set(body) == {
-        "funder", "programme", "lead_partner", "region", "province", "country", "theme", "target_group", "status",
-        "year",
+        "funder", "programme", "lead_partner", "region", "province", "country", "theme", "target_group", "kind",
+        "status", "year",
     }  # fmt: skip
     for name, options in body.items():
         for option in options:

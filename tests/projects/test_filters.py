@@ -556,3 +556,20 @@ def test_a_page_with_an_unreadable_filter_still_offers_every_choice_with_its_cou
     offered = re.search(r'<option value="housing"[^>]*>[^<]*\((\d+)\)</option>', content(response))
     assert offered is not None
     assert int(offered[1]) == client.get("/projects/", {"theme": "housing"}).context["result_count"]
+
+
+# --- kind of initiative ---------------------------------------------------------------------------
+
+
+def test_kind_filter_keeps_the_initiatives_of_that_kind(client):
+    network = make_project(f"{MARKER} Rete {word()}", kind="network")
+    project = make_project(f"{MARKER} Progetto {word()}")
+    assert mine(client, kind="network") == titles(network)
+    assert titles(project) <= mine(client, kind="project") and titles(network).isdisjoint(mine(client, kind="project"))
+    html = content(client.get("/projects/", {"kind": "network"}))
+    assert '<option value="network" selected>' in html
+
+
+def test_an_unknown_kind_is_a_400_with_the_fields_error(client):
+    response = client.get("/projects/", {"kind": "castle"})
+    assert response.status_code == 400

@@ -8,7 +8,9 @@ import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.core.management import call_command
 
+from projects.importing import read_sheet
 from projects.models import Project
+from tests.factories import MARKER, make_full_project, make_partner, word
 
 pytestmark = pytest.mark.django_db
 
@@ -204,3 +206,79 @@ def test_a_sheet_that_stops_passing_between_preview_and_confirm_writes_nothing(c
     assert response.status_code == 400
     assert "Area Z" in response.content.decode()
     assert not Project.objects.filter(title="Prima versione").exists()
+
+
+@pytest.fixture
+def networked(db):
+    """A published project with a CUP whose title comes first, so that the template takes it as its example:
+    a network with a unit, a member and the texts the template has columns for."""
+    lead, member = make_partner(), make_partner()
+    return make_full_project(
+        title=f"0 {MARKER} Rete d'esempio {word()}",
+        cup="E12F34000560888",
+        kind="network",
+        application_year=2022,
+        people_reached="30 enti",
+        lead=lead,
+        partners=[],
+        supporting=[],
+        members=[member],
+        units={lead: "Settore Politiche Sociali"},
+        numbered_by_role=True,
+    )
+
+
+def test_the_template_has_the_new_columns_and_an_example_with_a_unit_and_a_member(client, editor, networked):
+    client.force_login(editor)
+
+    response = client.get("/admin/projects/project/import-template.csv")
+
+    header, example = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    cells = dict(zip(header, example, strict=True))
+    lead, member = (link.partner.name for link in networked.participations_in_order())
+    assert (cells["Titolo"], cells["Tipo"], cells["Anno candidatura"], cells["Persone raggiunte"]) == (
+        networked.title,
+        str(networked.get_kind_display()),
+        "2022",
+        "30 enti",
+    )
+    assert (cells["Capofila"], cells["Membri"]) == (f"{lead} – Settore Politiche Sociali", member)
+
+
+def test_the_template_with_a_unit_and_a_member_imports_as_it_is(client, editor, networked, tmp_path):
+    client.force_login(editor)
+    path = tmp_path / "modello.csv"
+    path.write_bytes(client.get("/admin/projects/project/import-template.csv").content)
+    out = io.StringIO()
+
+    call_command("import_projects", str(path), "--dry-run", stdout=out)
+
+    assert "0 new, 0 changed, 1 unchanged, 0 rows with errors" in out.getvalue()
+
+
+@pytest.mark.parametrize(("format_", "name"), [("0", "export.csv"), ("1", "export.xlsx")])
+def test_admin_export_writes_the_new_columns_and_imports_back_unchanged(
+    client, editor, networked, tmp_path, format_, name
+):
+    client.force_login(editor)
+    # In the export's order, whatever order they are asked in.
+    columns = ["slug", "title", "partners", "kind", "application_year", "people_reached", "territory_details"]
+    fields = {f"projectresource_{column}": "on" for column in columns}
+
+    response = client.post("/admin/projects/project/export/", {"format": format_, "resource": "0", **fields})
+
+    assert response.status_code == 200
+    path = tmp_path / name
+    path.write_bytes(response.content)
+    sheet = read_sheet(path.read_bytes(), filename=name)
+    assert sheet.headers == columns
+    cells = next(dict(zip(columns, row, strict=True)) for row in sheet.rows if row[0] == networked.slug)
+    lead, member = (link.partner.name for link in networked.participations_in_order())
+    assert (cells["kind"], cells["application_year"], cells["partners"]) == (
+        "network",
+        "2022",
+        f"{lead} – Settore Politiche Sociali [lead]; {member} [member]",
+    )
+    out = io.StringIO()
+    call_command("import_projects", str(path), "--dry-run", stdout=out)
+    assert f"0 new, 0 changed, {len(sheet.rows)} unchanged, 0 rows with errors" in out.getvalue()

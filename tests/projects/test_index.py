@@ -18,6 +18,7 @@ from projects.services import (
     RecordIndex,
     project_upsert,
     projects_delete,
+    projects_index,
     projects_publish,
     projects_reindex_all,
     record_upsert,
@@ -79,7 +80,22 @@ def assert_index_current() -> None:
 
 
 def facets_of(project) -> set[tuple[str, str]]:
-    return set(ProjectFacet.objects.filter(project=project).values_list("facet", "value"))
+    """The project's facets but its kind of initiative, which every published project has (tested on its own)."""
+    return set(ProjectFacet.objects.filter(project=project).exclude(facet="kind").values_list("facet", "value"))
+
+
+def test_a_project_is_indexed_under_its_kind_and_moves_when_it_changes():
+    project = make_project()
+    assert (
+        ProjectFacet.objects.filter(project=project, facet="kind").values_list("value", flat=True).get() == "project"
+    )
+    before = number_of("kind", "network")
+    Project.objects.filter(pk=project.pk).update(kind="network")
+    projects_index([project.pk])
+    assert (
+        ProjectFacet.objects.filter(project=project, facet="kind").values_list("value", flat=True).get() == "network"
+    )
+    assert number_of("kind", "network") == before + 1
 
 
 def count_of(facet: str, value: str) -> tuple[str, int] | None:

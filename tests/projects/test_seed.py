@@ -488,8 +488,9 @@ RART_MEMBERS = [
 ]
 
 
-def test_seed_rart_has_its_twelve_members_as_supporting_bodies_in_order(rart):
-    assert_names_match(names(rart, "supporting"), RART_MEMBERS)
+def test_seed_rart_has_its_twelve_members_as_network_members_in_order(rart):
+    assert_names_match(names(rart, "member"), RART_MEMBERS)
+    assert names(rart, "supporting") == []
 
 
 def test_seed_rart_has_no_lead_partner(rart):
@@ -553,6 +554,49 @@ def test_seed_milano_welcome_center_is_in_milan(records):
 def test_seed_carta_per_l_integrazione_names_unhcr(records):
     project = titled(records, "Carta per l'Integrazione delle persone rifugiate")
     assert [item for item in project["partners"] if "unhcr" in norm(item["name"])]
+
+
+def test_seed_carta_per_l_integrazione_is_a_national_network_with_brescia_a_member():
+    carta = Project.objects.get(slug="carta-per-lintegrazione-delle-persone-rifugiate")
+    assert carta.kind == "network" and carta.countries == ["IT"]
+    assert not carta.territories.exists(), "the Carta's territory is Italy, not its newest member's town"
+    assert list(carta.participations.filter(role="member").values_list("partner__name", flat=True)) == [
+        "Comune di Brescia"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("slug", "kind"),
+    [("rart", "network"), ("milano-welcome-center", "service"), ("semiinaria", "proposal"), ("intarsi", "project")],
+)
+def test_seed_records_say_what_kind_of_initiative_they_are(slug, kind):
+    assert Project.objects.get(slug=slug).kind == kind
+
+
+def test_seed_a_lead_partner_read_from_a_hashtag_is_marked_as_inferred():
+    lead = Project.objects.get(slug="milano-welcome-center").participations.get(role="lead")
+    assert lead.partner.name == "Comune di Milano" and "#ComuneDiMilano" in lead.inferred_because
+
+
+def test_seed_ali_names_the_unit_of_comune_di_brescia_as_the_source_does():
+    link = Project.objects.get(acronym="A.L.I.").participations.get(partner__name="Comune di Brescia")
+    assert link.unit == "Assessorato alla Casa e Inclusione Sociale"
+
+
+def test_seed_programme_funders_no_source_names_are_marked_as_inferred():
+    fami = Programme.objects.get(short_name="FAMI")
+    assert set(fami.funders.values_list("name", flat=True)) == {"Commissione europea", "Ministero dell'Interno"}
+    assert fami.funders_inferred_because
+    assert Programme.objects.get(short_name="PR FESR 2021-2027").funders_inferred_because
+
+
+def test_seed_every_territory_says_how_its_municipalities_were_drawn():
+    bases = dict(Territory.objects.values_list("name", "basis"))
+    assert bases["Nord Astigiano"] == "stated"
+    assert bases["Emilia-Romagna"] == "inferred"
+    assert bases["Territori provinciali di Padova, Vicenza, Reggio Emilia e Brescia"] == "inferred"
+    assert bases["Cuneese e Saluzzese"] == "partial"
+    assert not Territory.objects.exclude(basis="stated").filter(note="").exists(), "every reading says why"
 
 
 def test_seed_regione_toscana_notice_is_not_a_project(records):

@@ -8,7 +8,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from projects.models import Project
+from projects.models import Participation, Project
+from registry.enums import Role
 from tests.factories import (
     MARKER,
     make_full_project,
@@ -392,3 +393,42 @@ def test_the_filters_in_use_are_named_by_their_labels_and_each_can_be_removed(cl
     in_use = re.search(r'<ul class="active-filters"[^>]*>(.*?)</ul>', html, re.S)[1]
     assert "<span>Theme:</span> Housing" in in_use and "housing <a" not in in_use
     assert f'href="?q={tag}"' in in_use  # removing the theme keeps the words
+
+
+# --- what the sources say, and what the registry reads into them -----------------------------------
+
+
+def test_the_page_says_what_kind_of_initiative_a_record_is_and_its_card_too(client):
+    network = make_project(f"{MARKER} Rete {word()}", kind="network")
+    page = text_of(content(client.get(network.get_absolute_url())))
+    assert "Network or charter" in page
+    listing = content(client.get("/projects/", {"q": network.title.split()[-1]}))
+    assert re.search(r'<p class="kind">Network or charter</p>\s*<h2><a [^>]*>' + re.escape(network.title), listing)
+
+
+def test_the_page_shows_a_roles_unit_and_marks_what_the_registry_inferred(client):
+    stated, deduced = make_partner(), make_partner()
+    programme = make_programme(
+        funders=[make_funder()], funders_inferred_because="Il FAMI è un fondo UE e del Viminale."
+    )
+    territory = make_territory(
+        municipalities=[municipality("Asti", "AT"), municipality("Biella", "BI")],
+        basis="inferred",
+        note="Province prese per intero: la scheda dice «Astigiano».",
+    )
+    project = make_project(programmes=[programme], territories=[territory])
+    Participation.objects.create(project=project, partner=stated, role=Role.PARTNER, unit="Assessorato alla Casa")
+    Participation.objects.create(
+        project=project, partner=deduced, role=Role.LEAD, inferred_because="Dall'hashtag #ComuneDiMilano."
+    )
+    page = text_of(content(client.get(project.get_absolute_url())))
+    assert f"{stated.name} – Assessorato alla Casa" in page
+    assert "The registry's reading, not stated by the sources: Dall'hashtag #ComuneDiMilano." in page
+    assert "Funders named by the registry, not by the sources: Il FAMI è un fondo UE e del Viminale." in page
+    assert "2 municipalities, inferred: Province prese per intero: la scheda dice «Astigiano»." in page
+
+
+def test_a_stated_territory_and_role_carry_no_inference_mark(client):
+    project = make_full_project()
+    page = content(client.get(project.get_absolute_url()))
+    assert 'class="inferred"' not in page

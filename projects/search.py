@@ -18,7 +18,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import F, Q, QuerySet
 
-from .models import ProjectSearch, SearchTerm
+from .models import ProjectSearch, ProjectWords, SearchTerm
 from .names import fold_name
 from .services.index import SEARCH_CONFIG
 
@@ -52,10 +52,11 @@ class Words:
 
 
 def documents_matching(words: Words) -> QuerySet:
-    """The search documents (ProjectSearch, drafts' too) that contain every word."""
-    documents = ProjectSearch.objects.all()
+    """The search documents (drafts' too) that contain every word: on PostgreSQL their words alone
+    (ProjectWords, the narrow table selecting reads), elsewhere ProjectSearch's folded text."""
     if connection.vendor == "postgresql":
-        return documents.filter(vector=words.tsquery())
+        return ProjectWords.objects.filter(words=words.tsquery())
+    documents = ProjectSearch.objects.all()
     for word, prefix in words.items:
         documents = documents.filter(text__contains=f" {word}" if prefix else f" {word} ")
     return documents

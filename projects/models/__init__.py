@@ -5,7 +5,17 @@ to get a choice.
 """
 
 from .funding import Funder, Programme
-from .index import LISTED_FACETS, Facet, FacetCount, IndexChange, IndexState, ProjectFacet, ProjectSearch, SearchTerm
+from .index import (
+    LISTED_FACETS,
+    Facet,
+    FacetCount,
+    IndexChange,
+    IndexState,
+    ProjectFacet,
+    ProjectSearch,
+    ProjectWords,
+    SearchTerm,
+)
 from .places import Municipality, Territory
 from .project import (
     Participation,
@@ -24,6 +34,7 @@ __all__ = [
     "IndexState",
     "ProjectFacet",
     "ProjectSearch",
+    "ProjectWords",
     "SearchTerm",
     "Funder",
     "Municipality",

@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from partners.models import Partner
 from registry.enums import Role
@@ -40,6 +40,7 @@ from ..models import (
     ProjectSearch,
     ProjectTargetGroup,
     ProjectTheme,
+    ProjectWords,
     SearchTerm,
     Territory,
 )
@@ -103,7 +104,10 @@ def projects_reindex_all(*, batch: int = INDEX_CHUNK) -> int:
 
 def projects_unindexed() -> list[int]:
     """Projects that have never been indexed (stored before the index existed, or by another program)."""
-    return list(Project.objects.filter(search_document__isnull=True).values_list("pk", flat=True))
+    missing = Q(search_document__isnull=True)
+    if connection.vendor == "postgresql":
+        missing |= Q(search_words__isnull=True)
+    return list(Project.objects.filter(missing).values_list("pk", flat=True))
 
 
 def projects_naming(model, pks: Iterable[int]) -> set[int]:
@@ -356,11 +360,15 @@ def _write_search_documents(documents: dict[int, dict[str, str]]) -> None:
     table = connection.ops.quote_name(ProjectSearch._meta.db_table)
     if connection.vendor == "postgresql":
         vector = " || ".join(f"setweight(to_tsvector('{SEARCH_CONFIG}', d.{w.lower()}), '{w}')" for w in WEIGHTS)
+        words = connection.ops.quote_name(ProjectWords._meta.db_table)
         with connection.cursor() as cursor:
+            # The ranked vector and its words alone, in one statement: they cannot disagree.
             cursor.execute(
-                f"INSERT INTO {table} (project_id, vector, text) SELECT d.id, {vector}, '' "
+                f"WITH written AS (INSERT INTO {table} (project_id, vector, text) SELECT d.id, {vector}, '' "
                 "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[]) AS d(id, a, b, c, d) "
-                "ON CONFLICT (project_id) DO UPDATE SET vector = excluded.vector",
+                "ON CONFLICT (project_id) DO UPDATE SET vector = excluded.vector RETURNING project_id, vector) "
+                f"INSERT INTO {words} (project_id, words) SELECT project_id, strip(vector) FROM written "
+                "ON CONFLICT (project_id) DO UPDATE SET words = excluded.words",
                 [pks, *([documents[pk][w] for pk in pks] for w in WEIGHTS)],
             )
         return

@@ -246,7 +246,7 @@ def test_a_change_of_too_many_projects_makes_the_bitmaps_be_read_whole(varied, m
 
 def searching_queries(queries) -> list[str]:
     """The queries that ask the search documents which projects contain the words."""
-    return [q["sql"] for q in queries if "projectsearch" in q["sql"]]
+    return [q["sql"] for q in queries if "projectsearch" in q["sql"] or "projectwords" in q["sql"]]
 
 
 def test_a_kept_search_is_asked_again_only_about_the_projects_a_change_touched(varied):

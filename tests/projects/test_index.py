@@ -499,3 +499,18 @@ def test_a_draft_is_never_in_the_facets_counts_or_words_but_the_admin_finds_it(e
     assert list(editor_client.get(CHANGELIST, {"q": tag}).context["cl"].result_list) == [draft]
     assert editor_client.get("/projects/", {"q": tag}).context["result_count"] == 0
     assert_index_current()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the words table is PostgreSQL's")
+def test_every_search_document_has_its_words_alone_written_with_it():
+    project = make_project(f"{MARKER} Orti lagunari")
+    Project.objects.filter(pk=project.pk).update(title=f"{MARKER} Cantieri navali")
+    projects_index([project.pk])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), count(w.project_id), count(*) FILTER (WHERE w.words IS DISTINCT FROM strip(s.vector)) "
+            "FROM projects_projectsearch s LEFT JOIN projects_projectwords w USING (project_id)"
+        )
+        documents, with_words, differing = cursor.fetchone()
+    assert documents > 1 and with_words == documents and differing == 0
+    assert found("navali") == {project.pk} and not found("lagunari") & {project.pk}

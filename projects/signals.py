@@ -12,12 +12,12 @@ from partners.models import LeadPartner, Partner
 from .models import Funder, Programme, Territory
 from .services.index import projects_index, projects_naming, records_reindex
 
-# What the index reads of each record.
+# What the index reads of each record, and what the records it keeps (the API list's) show of it.
 INDEXED_FIELDS = {
     Partner: ("name", "slug", "other_names"),
     Funder: ("name", "slug", "other_names"),
-    Programme: ("name", "slug", "short_name", "parent_id"),
-    Territory: ("name",),
+    Programme: ("name", "slug", "short_name", "parent_id", "funders_inferred_because"),
+    Territory: ("name", "basis", "note"),
 }
 
 

@@ -43,7 +43,7 @@ class InitiativeKind(models.TextChoices):
     PROJECT = "project", _("Project")
     NETWORK = "network", _("Network or charter")
     SERVICE = "service", _("Service or facility")
-    PROPOSAL = "proposal", _("Proposal not carried out")
+    PROPOSAL = "proposal", _("Proposal")  # an idea or competition entry, not a project under way
     CALL = "call", _("Call or funding notice")
 
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from registry.enums import Reach
-
 from ..exports import UNIT_DASH
 from ..models import Project, Territory
 from ..names import fold_name
@@ -59,8 +57,8 @@ def match_rows(rows: list[SheetRow], *, columns: SheetColumns, publish: bool) ->
         except ProjectMatchError as error:
             add_error(row, error.field, str(error))
             continue
-        if row.keep_direct_groups and match.project is not None:
-            keep_direct_groups(row, match.project)
+        if row.keep_groups_of and match.project is not None:
+            keep_stored_groups(row, match.project, row.keep_groups_of)
         if match.project is not None:
             keep_stored_sources(row, match.project)
             try:
@@ -75,11 +73,12 @@ def match_rows(rows: list[SheetRow], *, columns: SheetColumns, publish: bool) ->
     return batch
 
 
-def keep_direct_groups(row: SheetRow, project: Project) -> None:
-    """A sheet with an indirect target-groups column and no direct one leaves the direct groups as stored."""
+def keep_stored_groups(row: SheetRow, project: Project, reach: str) -> None:
+    """A sheet with one target-groups column leaves the stored groups of the other reach as they are, but for
+    those the column names."""
     for link in project.target_group_links.all():
-        if link.reach == Reach.DIRECT:
-            row.input.target_groups.setdefault(link.target_group, Reach.DIRECT)
+        if link.reach == reach:
+            row.input.target_groups.setdefault(link.target_group, reach)
 
 
 class OrganisationUnits:

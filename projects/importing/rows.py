@@ -62,8 +62,8 @@ class SheetRow:
     municipalities: list[str] = field(default_factory=list)  # ISTAT codes of the Comuni column
     # The column each of input.participations was read from, in the same order.
     organisation_columns: list[str] = field(default_factory=list)
-    # Only an indirect target-groups column: the direct groups stored are kept (see matching).
-    keep_direct_groups: bool = False
+    # One target-groups column only: the stored groups of the other reach are kept (see matching).
+    keep_groups_of: str | None = None
     errors: list[CellError] = field(default_factory=list)
     change: ProjectChange | None = None  # set by matching
 
@@ -339,10 +339,13 @@ class RowReader:
                 if code:
                     groups.setdefault(code, None)
         row.input.target_groups = groups
-        # A target-group column says which groups a project has: those it lists replace those stored (an
-        # indirect column alone replaces the indirect ones: the direct ones stored are kept).
+        # A target-group column says which groups of its reach a project has: those it lists replace those
+        # stored. With one column only, the stored groups of the other reach are kept (a sheet without the
+        # indirect column, say, leaves the indirect groups as they are), but for those it names.
         row.input.target_groups_replace = direct or indirect
-        row.keep_direct_groups = indirect and not direct
+        row.keep_groups_of = (
+            Reach.INDIRECT if direct and not indirect else Reach.DIRECT if indirect and not direct else None
+        )
 
     def read_links(self, row: SheetRow, cell: dict) -> None:
         if "website" in cell:

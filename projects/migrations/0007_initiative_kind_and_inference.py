@@ -28,12 +28,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='project',
             name='kind',
-            field=models.CharField(choices=[('project', 'Project'), ('network', 'Network or charter'), ('service', 'Service or facility'), ('proposal', 'Proposal not carried out'), ('call', 'Call or funding notice')], default='project', help_text='What the source describes: a project, a network or charter, a service, a proposal, a call.', max_length=10, verbose_name='kind of initiative'),
+            field=models.CharField(choices=[('project', 'Project'), ('network', 'Network or charter'), ('service', 'Service or facility'), ('proposal', 'Proposal'), ('call', 'Call or funding notice')], default='project', help_text='What the source describes: a project, a network or charter, a service, a proposal, a call.', max_length=10, verbose_name='kind of initiative'),
         ),
         migrations.AddField(
             model_name='territory',
             name='basis',
-            field=models.CharField(choices=[('stated', 'stated by the source'), ('partial', 'partly stated: the source names some of them'), ('inferred', 'inferred by the registry (a wider area, or a place the source implies)')], default='stated', help_text='Whether the source lists them, names some of them, or the registry took a wider area (say why in the note).', max_length=8, verbose_name='municipalities'),
+            field=models.CharField(choices=[('stated', 'stated by the source'), ('partial', 'partly stated: the source names some of them'), ('inferred', 'inferred by the registry (a wider area, or a place the source implies)')], default='stated', help_text='Whether the source lists them, names some of them, or the registry took a wider area (say why in the note).', max_length=8, verbose_name='how the municipalities were drawn'),
         ),
         migrations.AlterField(
             model_name='participation',

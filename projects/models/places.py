@@ -59,7 +59,7 @@ class Territory(models.Model):
         help_text=_("How the list of municipalities was drawn from the source (typos fixed, province taken whole…)."),
     )
     basis = models.CharField(
-        _("municipalities"),
+        _("how the municipalities were drawn"),
         max_length=8,
         choices=TerritoryBasis.choices,
         default=TerritoryBasis.STATED,

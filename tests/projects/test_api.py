@@ -166,6 +166,11 @@ def test_project_records_kept_for_a_page_follow_every_change_to_the_index(client
     funder.save()  # reindexes the projects that name it
     record = get(client, "/api/v1/projects/", {"q": tag}).json()["results"][0]
     assert funder.name in record["funders"]
+    territory = project.territories.first()
+    territory.basis, territory.note = "inferred", "Provincia presa per intero."
+    territory.save()  # what the records show of a territory, not only its name, reindexes its projects
+    details = get(client, "/api/v1/projects/", {"q": tag}).json()["results"][0]["territory_details"]
+    assert [(d["basis"], d["note"]) for d in details] == [("inferred", "Provincia presa per intero.")]
     projects_publish(projects=Project.objects.filter(pk=project.pk), published=False)
     assert get(client, "/api/v1/projects/", {"q": tag}).json()["results"] == []
 

@@ -925,6 +925,18 @@ def test_an_indirect_column_alone_replaces_the_indirect_groups_and_keeps_the_dir
     assert groups_of(project) == {"refugees": "direct", "neet": "indirect", "local_community": "indirect"}
 
 
+def test_a_direct_column_alone_replaces_the_direct_groups_and_keeps_the_indirect_ones(tmp_path):
+    project = make_project(target_groups=["refugees", "neet"], target_groups_indirect=["practitioners"])
+
+    code, _, err = run(
+        tmp_path,
+        sheet_bytes([[project.title, project.slug, "refugees; young_people"]], ["Titolo", "slug", "target_groups"]),
+    )
+
+    assert code == 0, err
+    assert groups_of(project) == {"refugees": "direct", "young_people": "direct", "practitioners": "indirect"}
+
+
 def test_destinatari_words_add_no_group_when_a_target_group_column_says_which(tmp_path):
     headers = ["Titolo", "Destinatari", "target_groups"]
 

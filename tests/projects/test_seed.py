@@ -595,7 +595,8 @@ def test_seed_every_territory_says_how_its_municipalities_were_drawn():
     assert bases["Nord Astigiano"] == "stated"
     assert bases["Emilia-Romagna"] == "inferred"
     assert bases["Territori provinciali di Padova, Vicenza, Reggio Emilia e Brescia"] == "inferred"
-    assert bases["Cuneese e Saluzzese"] == "partial"
+    assert bases["Cuneese e Saluzzese"] == "inferred"  # the source names no town of the two areas
+    assert bases["Cuneese"] == "partial"  # the source names Cuneo
     assert not Territory.objects.exclude(basis="stated").filter(note="").exists(), "every reading says why"
 
 

@@ -338,11 +338,7 @@ def facet_counts(project_filter: ProjectFilter, *, typed: bool = False, today: d
         selections["q"] = _selection(project_filter, bitmaps, "q", chosen["q"], reach)
 
     def leaving_out(name: str | None) -> int:
-        result = bitmaps.published
-        for other, selected in selections.items():
-            if other != name:
-                result &= selected
-        return result
+        return _all_but(bitmaps, selections, name)
 
     everything = leaving_out(None)
     options: dict[str, list[Option]] = {}
@@ -419,20 +415,21 @@ def _selection(project_filter: ProjectFilter, bitmaps: Bitmaps, name: str, value
     return selected
 
 
+def _all_but(bitmaps: Bitmaps, selections: dict[str, int], left_out: str | None) -> int:
+    """The published projects every chosen filter selects but `left_out` (what its choices are counted over)."""
+    result = bitmaps.published
+    for name, selected in selections.items():
+        if name != left_out:
+            result &= selected
+    return result
+
+
 def _reach(bitmaps: Bitmaps, selections: dict[str, int], counted: set[str]) -> int:
     """The projects whose bit of one more filter the counts can need: those every other chosen filter
     selects, and for each filter whose options are counted, those every other filter but it selects."""
-
-    def all_but(left_out: str | None) -> int:
-        result = bitmaps.published
-        for name, selected in selections.items():
-            if name != left_out:
-                result &= selected
-        return result
-
-    reach = all_but(None)
+    reach = _all_but(bitmaps, selections, None)
     for name in counted:
-        reach |= all_but(name)
+        reach |= _all_but(bitmaps, selections, name)
     return reach
 
 

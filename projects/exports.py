@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import groupby, islice
 from typing import Any
 
-from django.db.models import Aggregate, CharField, F, IntegerField, Lookup, QuerySet, TextField, Value
+from django.db.models import CharField, IntegerField, QuerySet, TextField, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -27,6 +27,7 @@ from registry.enums import Reach, Role, TargetGroup, Theme
 
 from . import periods, status
 from .models import Participation, Programme, Project, ProjectTargetGroup, ProjectTheme, Territory
+from .sql import Joined, among
 
 EXPORT_COLUMNS = [
     "slug",
@@ -281,30 +282,6 @@ def records_of(ids: list[int]) -> list[dict]:
     return list(_chunk_records(list(ids), _Shared(), timezone.localdate())) if ids else []
 
 
-class _AmongIds(Lookup):
-    """The column is one of these ids, given to the database as one parameter however many they are:
-    binding thousands of parameters one by one costs the client more than the query costs the database
-    (and SQLite before 3.32 refuses more than 999)."""
-
-    prepare_rhs = False
-
-    def as_sql(self, compiler, connection):
-        lhs, params = self.process_lhs(compiler, connection)
-        return f"{lhs} IN ({', '.join(['%s'] * len(self.rhs))})", (*params, *self.rhs)
-
-    def as_postgresql(self, compiler, connection):
-        lhs, params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s::bigint[])", (*params, "{" + ",".join(map(str, self.rhs)) + "}")
-
-    def as_sqlite(self, compiler, connection):
-        lhs, params = self.process_lhs(compiler, connection)
-        return f"{lhs} IN (SELECT value FROM json_each(%s))", (*params, json.dumps(self.rhs))
-
-
-def _among(field: str, ids: list[int]) -> _AmongIds:
-    return _AmongIds(F(field), ids)
-
-
 def _chunk_records(ids: list[int], shared: _Shared, today: dt.date) -> Iterator[dict]:
     """The records of a chunk of ids, in their order, from 7 queries whatever the chunk's size (5 when
     its organisations and territories were all read by an earlier chunk), and one for the programmes'
@@ -319,16 +296,16 @@ def _chunk_records(ids: list[int], shared: _Shared, today: dt.date) -> Iterator[
     plain, as_text = RECORD_FIELDS[: -len(JSON_FIELDS)], [Cast(name, TextField()) for name in JSON_FIELDS]
     fields = {
         row[0]: row[1:]
-        for row in Project.objects.filter(_among("pk", ids)).order_by().values_list("pk", *plain, *as_text)
+        for row in Project.objects.filter(among("pk", ids)).order_by().values_list("pk", *plain, *as_text)
     }
     participations = _grouped(
-        Participation.objects.filter(_among("project_id", ids))
+        Participation.objects.filter(among("project_id", ids))
         .order_by("project_id", "role_order", "order", "pk")
         .values_list("project_id", "partner_id", "role", "unit", "inferred_because")
     )
     funders, programmes, related = _named_links(ids)
     territories = _grouped(
-        Project.territories.through.objects.filter(_among("project_id", ids))
+        Project.territories.through.objects.filter(among("project_id", ids))
         .order_by("project_id", "territory__name")
         .values_list("project_id", "territory_id", "territory__name", "territory__basis", "territory__note")
     )
@@ -380,14 +357,14 @@ def _named_links(ids: list[int]) -> tuple[dict[int, tuple], dict[int, tuple], di
         return Value(kind, output_field=IntegerField())
 
     rows = (
-        Project.funders.through.objects.filter(_among("project_id", ids))
+        Project.funders.through.objects.filter(among("project_id", ids))
         .annotate(link=link(_FUNDER))
         .values_list("project_id", "link", "funder_id", "funder__name")
         .union(
-            Project.programmes.through.objects.filter(_among("project_id", ids))
+            Project.programmes.through.objects.filter(among("project_id", ids))
             .annotate(link=link(_PROGRAMME))
             .values_list("project_id", "link", "programme_id", "programme__name"),
-            Project.related.through.objects.filter(_among("from_project_id", ids), to_project__is_published=True)
+            Project.related.through.objects.filter(among("from_project_id", ids), to_project__is_published=True)
             .annotate(link=link(_RELATED))
             .values_list("from_project_id", "link", "to_project_id", "to_project__slug"),
             all=True,
@@ -414,16 +391,16 @@ def _codes_of(ids: list[int]) -> dict[str, dict[int, str]]:
     """Each project's theme codes (under "") and target-group codes by reach (under "direct" and "indirect"),
     joined by commas in no particular order, read in one query of one row per project and kind."""
     rows = (
-        ProjectTheme.objects.filter(_among("project_id", ids))
+        ProjectTheme.objects.filter(among("project_id", ids))
         .order_by()
         .values("project_id")
-        .annotate(group=Value("", output_field=CharField()), codes=_Joined("theme"))
+        .annotate(group=Value("", output_field=CharField()), codes=Joined("theme"))
         .values_list("project_id", "group", "codes")
         .union(
-            ProjectTargetGroup.objects.filter(_among("project_id", ids))
+            ProjectTargetGroup.objects.filter(among("project_id", ids))
             .order_by()
             .values("project_id", "reach")
-            .annotate(codes=_Joined("target_group"))
+            .annotate(codes=Joined("target_group"))
             .values_list("project_id", "reach", "codes"),
             all=True,
         )
@@ -435,21 +412,10 @@ def _codes_of(ids: list[int]) -> dict[str, dict[int, str]]:
     return found
 
 
-class _Joined(Aggregate):
-    """A group's codes joined by commas, in no particular order (codes hold no comma)."""
-
-    function = "STRING_AGG"
-    template = "%(function)s(%(expressions)s, ',')"
-    output_field = TextField()
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra_context)
-
-
 def _codes_by(rows: QuerySet, key: str, code: str, ids: list[int]) -> dict[int, str]:
     """The codes of each key among these ids joined by commas, read one row per key rather than one per code."""
     return dict(
-        rows.filter(_among(key, ids)).order_by().values(key).annotate(codes=_Joined(code)).values_list(key, "codes")
+        rows.filter(among(key, ids)).order_by().values(key).annotate(codes=Joined(code)).values_list(key, "codes")
     )
 
 
@@ -486,7 +452,7 @@ class KeptAcrossChunks:
 
 
 def _partner_names(partner_ids: list[int]) -> dict[int, str]:
-    return dict(Partner.objects.filter(_among("pk", partner_ids)).values_list("pk", "name"))
+    return dict(Partner.objects.filter(among("pk", partner_ids)).values_list("pk", "name"))
 
 
 def _municipality_codes(territory_ids: list[int]) -> dict[int, tuple[str, ...]]:

@@ -122,7 +122,7 @@ def list_context(request) -> dict | HttpResponse:
         # the filters' conditions select them (q and three filters at 100,000 projects: 25 ms against 140 ms).
         projects = project_filter.ordered(Project.objects.published().filter(pk__in=facets.ids()))
     page_context, error = paginate(
-        request, projects.with_card_data(), settings.PROJECTS_PER_PAGE, count=facets.count if facets else 0
+        request, projects.values_list("pk", flat=True), settings.PROJECTS_PER_PAGE, count=facets.count if facets else 0
     )
     if error:
         return error
@@ -133,7 +133,7 @@ def list_context(request) -> dict | HttpResponse:
             # Nothing for the words as typed: show what the suggested words find.
             page_context, error = paginate(
                 request,
-                suggestion_context["filter"].qs.with_card_data(),
+                suggestion_context["filter"].qs.values_list("pk", flat=True),
                 settings.PROJECTS_PER_PAGE,
                 count=suggestion_context["count"],
             )
@@ -142,12 +142,11 @@ def list_context(request) -> dict | HttpResponse:
             suggestion_context["shown"] = True
     # A page whose filters cannot be read still offers every choice, counted over all projects, to mend them.
     show_counts(project_filter, facets or facet_counts(ProjectFilter(None, queryset=Project.objects.published())))
-    today = timezone.localdate()
     return {
         **page_context,
         "invalid": invalid,
         "filter": project_filter,
-        "cards": [ProjectCard.of(project, today) for project in page_context["page_obj"].object_list],
+        "cards": ProjectCard.read(list(page_context["page_obj"].object_list), timezone.localdate()),
         "active_filters": active_filters(project_filter, facets, request.GET),
         "suggestion": suggestion_context,
         "candidates": {

@@ -75,20 +75,6 @@ class ProjectQuerySet(models.QuerySet):
             "target_group_links",
         )
 
-    def with_card_data(self) -> ProjectQuerySet:
-        """What a project's card on a list shows, in a fixed number of queries whatever the page size."""
-        return self.prefetch_related(
-            Prefetch(
-                "participations",
-                queryset=Participation.objects.filter(role=Role.LEAD).select_related("partner"),
-                to_attr="lead_links",
-            ),
-            Prefetch("programmes", queryset=Programme.objects.only("pk", "name", "short_name")),
-            Prefetch("funders", queryset=Funder.objects.only("pk", "name")),
-            Prefetch("territories", queryset=Territory.objects.only("pk", "name")),
-            "theme_links",
-        )
-
     def with_export_data(self) -> ProjectQuerySet:
         return self.with_list_data().prefetch_related(
             Prefetch(
@@ -283,8 +269,6 @@ class Project(models.Model):
 
     @property
     def lead_participation(self) -> Participation | None:
-        if hasattr(self, "lead_links"):  # prefetched by with_card_data()
-            return self.lead_links[0] if self.lead_links else None
         return next((p for p in self.participations.all() if p.role == Role.LEAD), None)
 
     @property

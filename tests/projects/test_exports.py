@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from projects import exports, views
+from projects import exports, sql, views
 from projects.models import Project
 from tests.factories import (
     MARKER,
@@ -23,6 +23,7 @@ from tests.factories import (
     word,
 )
 from tests.pages import content, export_csv, export_json, listed_titles
+from tests.projects.conftest import INFERRED_FUNDERS, NOTE
 
 pytestmark = pytest.mark.django_db
 
@@ -74,69 +75,6 @@ def csv_record(client, project) -> dict:
     records = [dict(zip(header, row, strict=True)) for row in rows if row[header.index("slug")] == project.slug]
     assert len(records) == 1
     return records[0]
-
-
-INFERRED_FUNDERS = "Nessuna fonte nomina chi finanzia il Fondo;\nil registro indica la Commissione."
-NOTE = "La scheda nomina solo l'area;\nil registro prende la provincia per intero."
-
-
-@pytest.fixture
-def full_project():
-    lead, first, second, supporter, member = (
-        make_partner(name=f"{MARKER} {label} {word()}")
-        for label in ("Capofila", "Uno", "Due", "Sostenitore", "Membro")
-    )
-    funder = make_funder()
-    # The programme's funders come from the programme above it, where the registry names them without a source.
-    commission = make_funder(name=f"{MARKER} Commissione {word()}")
-    fund = make_programme(
-        name=f"{MARKER} Fondo {word()}", funders=[commission, funder], funders_inferred_because=INFERRED_FUNDERS
-    )
-    programme = make_programme(name=f"{MARKER} Programma {word()}", parent=fund)
-    territories = [
-        make_territory(
-            name=f"{MARKER} A {word()}",
-            municipalities=[municipality("Biella", "BI"), municipality("Asti", "AT")],
-            basis="inferred",
-            note=NOTE,
-        ),
-        make_territory(name=f"{MARKER} B {word()}", municipalities=[municipality("Asti", "AT")]),
-    ]
-    return make_full_project(
-        title=f"{MARKER} Export {word()}",
-        acronym="FXE",
-        code="PROG-0001",
-        cup="E12F34000560009",
-        summary="Sintesi.",
-        period="Maggio 2024 - 2026",
-        duration_months=30,
-        lead=lead,
-        partners=[first, second],
-        supporting=[supporter],
-        funders=[funder],
-        programmes=[programme],
-        territories=territories,
-        themes=["mediation", "housing"],
-        target_groups=["refugees", "asylum_seekers"],
-        countries=["IT", "FR"],
-        website="https://example.org/fx",
-        sources=[
-            {"title": "Pagina", "url": "https://example.org/fx/pagina", "accessed": "2026-01-31"},
-            {"title": "Documento", "document": "sources/fx.txt"},
-        ],
-        kind="network",
-        application_year=2019,
-        general_objective="Favorire l'inclusione abitativa.",
-        specific_objectives="Primo obiettivo;\nSecondo: casa; lavoro",
-        activities="Fase 1) accoglienza\nFase 2) inserimento lavorativo",
-        beneficiaries="Famiglie con minori; giovani del quartiere",
-        people_reached="120-140 utenti per anno",
-        members=[member],
-        target_groups_indirect=["local_community"],
-        units={first: "Assessorato alla Casa e Inclusione Sociale"},
-        inferred={member: "Il post la nomina con un hashtag."},
-        related=[make_project(slug=f"zz-{word()}"), make_project(slug=f"aa-{word()}"), make_project(published=False)],
-    )
 
 
 # --- JSON ------------------------------------------------------------------------------------
@@ -418,35 +356,6 @@ def test_export_costs_the_same_queries_however_many_projects_it_holds(
 # --- the fast path: records from plain rows, chunk by chunk -----------------------------------
 
 
-@pytest.fixture
-def varied_projects(full_project):
-    """Projects unlike each other: no links at all, only an end, shared and empty territories, a lead
-    with no partners, supporting bodies only, formula-like names, a draft."""
-    asti, biella = municipality("Asti", "AT"), municipality("Biella", "BI")
-    shared = make_territory(municipalities=[asti, biella])
-    return [
-        full_project,
-        make_project(),
-        make_project(period="fino a dicembre 2025", territories=[shared, make_territory()]),
-        make_project(
-            period="2019",
-            lead=make_partner(name=f"=SUM(A1) {word()}"),
-            territories=[shared, make_territory(municipalities=[asti])],
-            themes=["health"],
-            countries=["DE"],
-        ),
-        # Created in the reverse of name order, so that the order of the rows is not the order of the names.
-        make_project(
-            supporting=[make_partner(), make_partner()],
-            funders=[make_funder(name=f"{MARKER} {name} {word()}") for name in ("Zeta", "Alfa")],
-            programmes=[make_programme(name=f"{MARKER} {name} {word()}") for name in ("Zeta", "Alfa")],
-            territories=[make_territory(name=f"{MARKER} {name} {word()}") for name in ("Zeta", "Alfa")],
-        ),
-        make_project(published=False, lead=make_partner(), territories=[shared]),
-        *(make_full_project(territories=[shared]) for _ in range(4)),
-    ]
-
-
 @pytest.mark.parametrize("chunk_size", [1, 3, 1000])
 def test_fast_path_records_equal_project_record_for_every_project(varied_projects, chunk_size):
     projects = Project.objects.order_by("pk")  # drafts too: the path reads whatever it is given
@@ -458,7 +367,7 @@ def test_fast_path_records_equal_project_record_for_every_project(varied_project
 def test_fast_path_gives_the_same_records_with_ids_as_a_plain_in_list(varied_projects, monkeypatch):
     # What a database other than PostgreSQL and SQLite would get.
     for vendor in ("postgresql", "sqlite"):
-        monkeypatch.delattr(exports._AmongIds, f"as_{vendor}")
+        monkeypatch.delattr(sql.AmongIds, f"as_{vendor}")
     projects = Project.objects.order_by("pk")
     expected = [exports.project_record(project) for project in projects.with_export_data()]
     assert list(exports.export_records(projects, chunk_size=3)) == expected

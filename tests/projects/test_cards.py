@@ -1,0 +1,87 @@
+"""The cards of the project list (projects/cards.py), read as plain rows in one query."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from projects import sql
+from projects.cards import CARD_ROWS, ProjectCard
+from projects.models import Project
+from registry.enums import Role, Status
+from tests.factories import MARKER, make_partner, make_programme, make_project, word
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date(2026, 11, 24)
+
+
+def card_from_the_model(project: Project) -> ProjectCard:
+    """What the card must say, read through the models' own relations and properties."""
+    lead = next((link.partner for link in project.participations.all() if link.role == Role.LEAD), None)
+    programmes = "; ".join(str(programme) for programme in project.programmes.all())
+    funders = ", ".join(funder.name for funder in project.funders.all())
+    status = project.status_on(TODAY)
+    return ProjectCard(
+        url=project.get_absolute_url(),
+        kind_label=project.get_kind_display(),
+        title=project.title,
+        acronym=project.acronym if project.acronym not in project.title else "",
+        lead_name=lead.name if lead else "",
+        lead_url=lead.get_absolute_url() if lead else "",
+        period=project.period_label,
+        status=status,
+        status_label=Status(status).label,
+        funding=" · ".join(part for part in (programmes, funders) if part),
+        territories="; ".join(territory.name for territory in project.territories.all()),
+        countries=", ".join(project.countries or []),
+        themes=project.theme_labels,
+    )
+
+
+@pytest.fixture
+def projects(varied_projects):
+    # Short names in the opposite order of the names: the card lists programmes by name, shows the short one.
+    named = [
+        make_programme(name=f"{MARKER} Alfa {word()}", short_name="Zz"),
+        make_programme(name=f"{MARKER} Zeta {word()}", short_name=""),
+        make_programme(name=f"{MARKER} Beta {word()}", short_name="Aa"),
+    ]
+    second_lead = make_partner(name=f"{MARKER} Secondo capofila {word()}")
+    make_project(programmes=named, lead=make_partner(), acronym="ACR", themes=["work_training", "housing"])
+    project = make_project(lead=second_lead, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31))
+    assert project.participations.get().role == Role.LEAD
+    # Newest first, so that the order asked for is neither the ids' nor the titles'.
+    return list(Project.objects.order_by("-pk"))
+
+
+def test_a_page_of_cards_is_read_in_one_query_and_says_what_the_models_say(projects):
+    ids = [project.pk for project in projects]
+    with CaptureQueriesContext(connection) as queries:
+        cards = ProjectCard.read(ids, TODAY)
+    assert len(queries) == 1
+    assert cards == [card_from_the_model(project) for project in projects]
+    assert any(card.funding.startswith("Zz; ") for card in cards)  # the case above is among them
+
+
+def test_the_query_compiled_once_reads_any_other_ids(projects):
+    first, rest = projects[:2], projects[2:]
+    assert ProjectCard.read([p.pk for p in first], TODAY) == [card_from_the_model(p) for p in first]
+    assert ProjectCard.read([p.pk for p in rest], TODAY) == [card_from_the_model(p) for p in rest]
+    assert CARD_ROWS.compiled  # the second read ran the SQL compiled for the first
+
+
+def test_cards_on_a_database_that_takes_ids_one_by_one_are_the_same(projects, monkeypatch):
+    for vendor in ("postgresql", "sqlite"):
+        monkeypatch.delattr(sql.AmongIds, f"as_{vendor}")
+    assert ProjectCard.read([p.pk for p in projects], TODAY) == [card_from_the_model(p) for p in projects]
+
+
+def test_an_id_no_longer_there_is_left_out_and_no_ids_ask_nothing(projects):
+    gone = projects[0].pk
+    projects[0].delete()
+    assert [card.title for card in ProjectCard.read([gone, projects[1].pk], TODAY)] == [projects[1].title]
+    with CaptureQueriesContext(connection) as queries:
+        assert ProjectCard.read([], TODAY) == []
+    assert not queries

@@ -19,6 +19,8 @@ from django.forms.utils import flatatt
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from partners.models import Partner
 from registry.enums import InitiativeKind, Status, TargetGroup, Theme
@@ -196,6 +198,12 @@ class FacetFilter(django_filters.Filter):
         return qs.with_facet(self.facet, value)
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class RecordFacetFilter(FacetFilter):
+    """A record or place chosen by its slug, code or name: a string to the API's schema (it has no model field
+    of that name to read the type from)."""
+
+
 class FacetChoiceFilter(FacetFilter, django_filters.ChoiceFilter):
     """A vocabulary facet (themes, target groups): the choices are the vocabulary's codes."""
 
@@ -227,26 +235,26 @@ class YearFilter(django_filters.NumberFilter):
 
 class ProjectFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_text", max_length=200)
-    funder = FacetFilter(label=_("Funder"), facet=Facet.FUNDER, field_class=SlugChoiceField)
-    programme = FacetFilter(label=_("Programme or call"), facet=Facet.PROGRAMME, field_class=SlugChoiceField)
-    partner = FacetFilter(label=_("Organisation (any role)"), facet=Facet.PARTNER, field_class=PartnerField)
-    lead_partner = FacetFilter(label=_("Lead partner"), facet=Facet.LEAD_PARTNER, field_class=PartnerField)
-    region = FacetFilter(
+    funder = RecordFacetFilter(label=_("Funder"), facet=Facet.FUNDER, field_class=SlugChoiceField)
+    programme = RecordFacetFilter(label=_("Programme or call"), facet=Facet.PROGRAMME, field_class=SlugChoiceField)
+    partner = RecordFacetFilter(label=_("Organisation (any role)"), facet=Facet.PARTNER, field_class=PartnerField)
+    lead_partner = RecordFacetFilter(label=_("Lead partner"), facet=Facet.LEAD_PARTNER, field_class=PartnerField)
+    region = RecordFacetFilter(
         label=_("Region"),
         facet=Facet.REGION,
         field_class=CodeChoiceField,
         pattern=r"^[0-9]{2}$",
         message=_("A region is chosen by its two-digit ISTAT code, such as 01 for Piemonte."),
     )
-    province = FacetFilter(
+    province = RecordFacetFilter(
         label=_("Province"),
         facet=Facet.PROVINCE,
         field_class=CodeChoiceField,
         pattern=r"^[A-Z]{2}$",
         message=_("A province is chosen by its two-letter code, such as AT or BI."),
     )
-    municipality = FacetFilter(label=_("Municipality"), facet=Facet.MUNICIPALITY, field_class=MunicipalityField)
-    country = FacetFilter(
+    municipality = RecordFacetFilter(label=_("Municipality"), facet=Facet.MUNICIPALITY, field_class=MunicipalityField)
+    country = RecordFacetFilter(
         label=_("Country"),
         facet=Facet.COUNTRY,
         field_class=CodeChoiceField,

@@ -1,16 +1,20 @@
-"""Settings for the registry, read from the environment.
+"""Settings for the registry, read from the environment (the README's "Deployment" lists every variable).
 
+DJANGO_ENV    "development" (the default) or "production": production refuses to start without SECRET_KEY
+              and ALLOWED_HOSTS, turns DEBUG off and serves over HTTPS only (redirect, HSTS, secure cookies)
 DATABASE_URL  SQLite file in the project folder unless set (postgres://… for PostgreSQL)
-SECRET_KEY    generated once into .secret_key when not set (set it in production)
-DEBUG         off unless set to 1/true/yes/on
+SECRET_KEY    in development, generated once into .secret_key when not set
+DEBUG         off unless set to 1/true/yes/on (never on in production)
 ALLOWED_HOSTS comma-separated; localhost only unless set
 """
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -37,8 +41,24 @@ def local_secret_key() -> str:
     return path.read_text().strip()
 
 
-DEBUG = env_flag("DEBUG")
-SECRET_KEY = os.environ.get("SECRET_KEY") or local_secret_key()
+DJANGO_ENV = os.environ.get("DJANGO_ENV", "development").strip().lower() or "development"
+if DJANGO_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(f"DJANGO_ENV is {DJANGO_ENV!r}: write development or production.")
+PRODUCTION = DJANGO_ENV == "production"
+
+if PRODUCTION:
+    # Nothing made up in production: a generated key would change with every new machine (and log everyone
+    # out), and a missing host list would either refuse every request or, widened by hand, accept any Host.
+    missing = [name for name in ("SECRET_KEY", "ALLOWED_HOSTS") if not os.environ.get(name, "").strip()]
+    if missing:
+        raise ImproperlyConfigured(
+            f"DJANGO_ENV=production needs {' and '.join(missing)} in the environment (see the README, Deployment)."
+        )
+    DEBUG = False
+    SECRET_KEY = os.environ["SECRET_KEY"].strip()
+else:
+    DEBUG = env_flag("DEBUG")
+    SECRET_KEY = os.environ.get("SECRET_KEY") or local_secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
@@ -55,12 +75,14 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "partners",
     "projects",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "registry.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "registry.middleware.SiteLanguageMiddleware",
@@ -69,7 +91,24 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Logins are counted by django-axes (in the database, so that every process and machine sees the same
+# counts): after LOGIN_FAILURE_LIMIT failures in a row for one account, or from one address, that account or
+# address is refused for LOGIN_LOCKOUT_MINUTES, even with the right password. `manage.py axes_reset_username`
+# and `axes_reset_ip` lift a lockout at once (the lockout page says so).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "registry.security.client_address"
+AXES_LOCKOUT_CALLABLE = "registry.views.locked_out"
 
 ROOT_URLCONF = "registry.urls"
 
@@ -132,8 +171,42 @@ LIST_CACHE_SECONDS = int(os.environ.get("LIST_CACHE_SECONDS", "600"))
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-SESSION_COOKIE_SECURE = env_flag("SECURE_COOKIES")
-CSRF_COOKIE_SECURE = env_flag("SECURE_COOKIES")
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Production is served over HTTPS only. Each setting can be turned off from the environment (for a site
+# still on plain HTTP behind a private network, say), and `check --deploy` then says what is missing.
+SECURE_SSL_REDIRECT = env_flag("SECURE_SSL_REDIRECT", PRODUCTION)
+# The health check answers over plain HTTP too: load balancers and process managers ask it from inside.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^health/$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_flag("SECURE_HSTS_PRELOAD", PRODUCTION)
+SESSION_COOKIE_SECURE = env_flag("SECURE_COOKIES", PRODUCTION)
+CSRF_COOKIE_SECURE = env_flag("SECURE_COOKIES", PRODUCTION)
+# Behind a reverse proxy that terminates TLS, the proxy says the request came over HTTPS with this header
+# (it must set it, overwriting any the client sent); without one in front, set BEHIND_PROXY=0.
+if env_flag("BEHIND_PROXY", PRODUCTION):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies in front of the site add to X-Forwarded-For: the client's address, for the login's and the
+# API's rate limits, is read that many entries from the right. 0 trusts only the connection's own address, so
+# that a client cannot pick another address by sending the header itself. (API_PROXIES is its older name.)
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", os.environ.get("API_PROXIES", "0")))
+# The Content-Security-Policy and the other headers every response carries (registry.middleware).
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 LOGGING = {
     "version": 1,
@@ -166,9 +239,8 @@ REST_FRAMEWORK = {
     # workers each counts on its own, so a client may make up to workers × the rate.
     "DEFAULT_THROTTLE_CLASSES": ["registry.api.AnonymousRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_RATE", "120/minute")},
-    # Behind a reverse proxy, how many proxies add to X-Forwarded-For (API_PROXIES); 0 trusts only the
-    # connection's address, so a client cannot pick another address by sending the header itself.
-    "NUM_PROXIES": int(os.environ.get("API_PROXIES", "0")),
+    # Behind a reverse proxy, the client's address is read from X-Forwarded-For (PROXY_COUNT, above).
+    "NUM_PROXIES": PROXY_COUNT,
 }
 
 SPECTACULAR_SETTINGS = {

@@ -23,6 +23,7 @@ urlpatterns = [
     path("partners/", include("partners.urls")),
     path("api/v1/", include((api_urlpatterns, "api"))),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", views.health, name="healthz"),
     path("health/", views.health, name="health"),
     path("admin/", admin.site.urls),
 ]

@@ -2,8 +2,12 @@
 
 import logging
 
+from django.conf import settings
+from django.contrib import admin
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -25,3 +29,16 @@ def health(request):
         logger.exception("Health check: the database cannot be reached")
         return HttpResponse("database unavailable", status=503, content_type="text/plain; charset=utf-8")
     return HttpResponse("ok", content_type="text/plain; charset=utf-8")
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """What django-axes answers to a login refused after too many failures: why, for how long, who can lift it."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    context = {
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "minutes": minutes,
+        "title": _("Login temporarily blocked"),
+        "site_header": admin.site.site_header,
+        "site_title": admin.site.site_title,
+    }
+    return render(request, "admin/locked_out.html", context, status=429)

@@ -33,3 +33,9 @@ def test_health_answers_503_when_the_database_cannot_be_reached(client, monkeypa
 
 def test_health_refuses_anything_but_get_and_head(client):
     assert [client.head("/health/").status_code, client.post("/health/").status_code] == [200, 405]
+
+
+def test_healthz_is_the_same_check_and_answers_over_plain_http_in_production(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert (client.get("/healthz").status_code, client.get("/healthz").content) == (200, b"ok")
+    assert client.get("/projects/").status_code == 301  # every other page goes to HTTPS

@@ -2,7 +2,9 @@ import os
 import shutil
 
 import pytest
+from django.conf import settings
 from django.contrib.staticfiles import handlers
+from django.test import Client
 from django.test.testcases import _StaticFilesHandler
 from pytest_django.live_server_helper import LiveServer
 from selenium import webdriver
@@ -37,6 +39,8 @@ def browser(live_server):
     ):
         options.add_argument(argument)
     options.add_experimental_option("prefs", {"intl.accept_languages": "it"})
+    # The console, where Chromium reports what the Content-Security-Policy refused.
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.implicitly_wait(3)
     yield driver
@@ -57,3 +61,12 @@ def live_server(collected_static, django_db_setup):
         server = LiveServer("localhost")
     yield server
     server.stop()
+
+
+def log_in(browser, live_server, user) -> None:
+    """The browser holds `user`'s session, as after the admin's login form (which the rate limit tests)."""
+    client = Client()
+    client.force_login(user)
+    browser.get(f"{live_server.url}/admin/login/")
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    browser.add_cookie({"name": settings.SESSION_COOKIE_NAME, "value": cookie, "path": "/"})

@@ -1,15 +1,14 @@
 """An editor imports a sheet saved by Excel in an Italian locale, in a real headless Chromium."""
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
-from django.test import Client
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
 from projects.models import Project
+from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -33,16 +32,7 @@ def logged_in_editor(browser, live_server, seeded):
             codename__in=["import_project", "view_project", "add_project", "change_project"],
         )
     )
-    client = Client()
-    client.force_login(editor)
-    browser.get(f"{live_server.url}/admin/login/")
-    browser.add_cookie(
-        {
-            "name": settings.SESSION_COOKIE_NAME,
-            "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-            "path": "/",
-        }
-    )
+    log_in(browser, live_server, editor)
     return editor
 
 

@@ -199,16 +199,11 @@ class ProjectViewSet(PublicReadOnlyViewSet):
         return self.get_paginated_response(records)
 
     def retrieve(self, request, *args, **kwargs):
-        records = self.records([self.kwargs[self.lookup_field]])
+        pk = self.get_queryset().filter(slug=self.kwargs[self.lookup_field]).values_list("pk", flat=True).first()
+        records = exports.records_of([pk]) if pk is not None else []  # empty too if deleted in between
         if not records:
             raise NotFound(self.not_found_message)
         return Response(records[0])
-
-    def records(self, slugs: list[str]) -> list[dict]:
-        """The export's records of these published projects, in this order, made for the whole page at once."""
-        projects = self.get_queryset().filter(slug__in=slugs)
-        found = {record["slug"]: record for record in exports.export_records(projects, chunk_size=len(slugs) or 1)}
-        return [found[slug] for slug in slugs if slug in found]
 
 
 @extend_schema(

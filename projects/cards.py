@@ -30,6 +30,12 @@ PART_SEPARATOR = "\x1f"
 SLUG_MARK = "slug-mark"
 THEME_ORDER = {code: position for position, code in enumerate(Theme.values)}
 
+CARD_FIELDS = (
+    "pk", "slug", "kind", "title", "acronym", "countries", "period_text",
+    "start", "start_precision", "end", "end_precision", "duration_months",
+)  # fmt: skip
+JOINED_FIELDS = ("lead_name", "lead_slug", "programme_names", "funder_names", "territory_names", "theme_codes")
+
 
 def _joined(links: QuerySet, text) -> Subquery:
     """Each project's `text` over `links` (rows with a project_id), joined into one value."""
@@ -75,13 +81,6 @@ def _card_rows(ids: Sequence[int]) -> QuerySet:
     )
 
 
-CARD_FIELDS = (
-    "pk", "slug", "kind", "title", "acronym", "countries", "period_text",
-    "start", "start_precision", "end", "end_precision", "duration_months",
-)  # fmt: skip
-
-
-JOINED_FIELDS = ("lead_name", "lead_slug", "programme_names", "funder_names", "territory_names", "theme_codes")
 CARD_ROWS = CompiledQuery(_card_rows)
 
 

@@ -27,6 +27,7 @@ from registry.enums import Reach, Role, TargetGroup, Theme
 
 from . import periods, status
 from .models import Participation, Programme, Project, ProjectTargetGroup, ProjectTheme, Territory
+from .names import tidy_name
 from .sql import Joined, among
 
 EXPORT_COLUMNS = [
@@ -164,8 +165,8 @@ def make_record(
         "kind": kind,
         "application_year": application_year,
         "general_objective": general_objective,
-        "specific_objectives": text_lines(specific_objectives) if specific_objectives else [],
-        "activities": text_lines(activities) if activities else [],
+        "specific_objectives": text_lines(specific_objectives),
+        "activities": text_lines(activities),
         "beneficiaries": beneficiaries,
         "people_reached": people_reached,
         "target_groups_indirect": sorted(target_groups_indirect, key=_TARGET_GROUP_RANK.__getitem__),
@@ -225,10 +226,10 @@ class ProgrammeFunders:
         return found
 
 
-def project_record(project: Project, funders_of_programmes: ProgrammeFunders | None = None) -> dict:
-    """The export's record of a project; expects a queryset built with `with_export_data()` (and, to read
-    the related projects without a query each, `prefetch_related("related")`). Give `funders_of_programmes`
-    when making the records of several projects, so that the programmes are read once."""
+def project_record(project: Project) -> dict:
+    """The export's record of one project; expects a queryset built with `with_export_data()` (and, to read
+    the related projects without a query each, `prefetch_related("related")`). Many projects' records are
+    made by `export_records`, which reads the programmes once for all."""
     territories = project.territories.all()
     funders = [funder.name for funder in project.funders.all()]
     programmes = list(project.programmes.all())
@@ -239,9 +240,7 @@ def project_record(project: Project, funders_of_programmes: ProgrammeFunders | N
             (link.partner.name, link.role, link.unit, link.inferred_because) for link in project.participations.all()
         ],
         funders=funders,
-        programme_funders=(funders_of_programmes or ProgrammeFunders()).reached([p.pk for p in programmes], funders)
-        if programmes
-        else [],
+        programme_funders=ProgrammeFunders().reached([p.pk for p in programmes], funders) if programmes else [],
         programmes=[programme.name for programme in programmes],
         territories=[(t.name, t.basis, len(t.municipalities.all()), t.note) for t in territories],
         municipalities=sorted({m.istat_code for t in territories for m in t.municipalities.all()}),
@@ -471,20 +470,16 @@ def organisation_text(name: str, unit: str) -> str:
     return name + UNIT_DASH + unit if unit else name
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
 def territory_text(item: dict) -> str:
     """A territory's details as the CSV writes them: "Astigiano (inferred, 118 comuni: note)"."""
     count = item["municipality_count"]
     text = f"{item['name']} ({item['basis']}, {count} {'comune' if count == 1 else 'comuni'}"
-    return text + (f": {_one_line(item['note'])})" if item["note"] else ")")
+    return text + (f": {tidy_name(item['note'])})" if item["note"] else ")")
 
 
 def programme_funder_text(item: dict) -> str:
     """A funder inferred from a programme as the CSV writes it: "Commissione europea (Erasmus+: reason)"."""
-    return f"{item['name']} ({item['programme']}" + (f": {_one_line(item['because'])})" if item["because"] else ")")
+    return f"{item['name']} ({item['programme']}" + (f": {tidy_name(item['because'])})" if item["because"] else ")")
 
 
 # The columns a CSV cell writes otherwise than by joining the list with LIST_SEPARATOR.

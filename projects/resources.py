@@ -26,7 +26,6 @@ from types import SimpleNamespace
 import tablib
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from import_export import fields, resources
 from import_export.formats import base_formats
 from import_export.results import Error, Result, RowResult
@@ -138,12 +137,8 @@ class ProjectResource(resources.ModelResource):
             queryset = Project.objects.all()
         selected = kwargs.get("export_fields") or exports.EXPORT_COLUMNS
         columns = [name for name in exports.EXPORT_COLUMNS if name in selected]
-        if isinstance(queryset, QuerySet):
-            # The public export's records, made a chunk at a time in a few queries (exports.export_records).
-            records = exports.export_records(queryset, chunk_size=EXPORT_CHUNK_SIZE)
-        else:
-            funders_of_programmes = exports.ProgrammeFunders()
-            records = (exports.project_record(project, funders_of_programmes) for project in queryset)
+        # The public export's records, made a chunk at a time in a few queries (exports.export_records).
+        records = exports.export_records(queryset, chunk_size=EXPORT_CHUNK_SIZE)
         rows = [[exports.csv_cell(name, record[name]) for name in columns] for record in records]
         return tablib.Dataset(*rows, headers=columns)
 

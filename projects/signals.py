@@ -9,15 +9,22 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 
 from partners.models import LeadPartner, Partner
 
-from .models import Funder, Programme, Territory
+from .models import Funder, IndexState, Programme, Territory
 from .services.index import projects_index, projects_naming, records_reindex
 
-# What the index reads of each record, and what the records it keeps (the API list's) show of it.
+# What the index reads of each record.
 INDEXED_FIELDS = {
     Partner: ("name", "slug", "other_names"),
     Funder: ("name", "slug", "other_names"),
-    Programme: ("name", "slug", "short_name", "parent_id", "funders_inferred_because"),
-    Territory: ("name", "basis", "note"),
+    Programme: ("name", "slug", "short_name", "parent_id"),
+    Territory: ("name",),
+}
+# What the pages and records kept by the index's stamp (the list's, the API list's) show of a record besides:
+# a change to it makes them stale without changing any search document or facet, so the stamp moves for its
+# projects and nothing is indexed again (a programme's note would otherwise reindex every project under it).
+SHOWN_FIELDS = {
+    Programme: ("funders_inferred_because",),
+    Territory: ("basis", "note"),
 }
 
 
@@ -29,23 +36,34 @@ def _concrete(model):
     return model._meta.concrete_model  # LeadPartner is Partner seen in its lead role
 
 
+def _watched(model) -> tuple[str, ...]:
+    return INDEXED_FIELDS[model] + SHOWN_FIELDS.get(model, ())
+
+
 def _state(instance) -> tuple:
-    return tuple(getattr(instance, name) for name in INDEXED_FIELDS[_concrete(type(instance))])
+    return tuple(getattr(instance, name) for name in _watched(_concrete(type(instance))))
 
 
 def remember_indexed_state(sender, instance, raw=False, **kwargs):
     if raw or instance.pk is None:
         return
     model = _concrete(sender)
-    stored = model._default_manager.filter(pk=instance.pk).values_list(*INDEXED_FIELDS[model]).first()
+    stored = model._default_manager.filter(pk=instance.pk).values_list(*_watched(model)).first()
     instance._indexed_state = tuple(stored) if stored else None
 
 
 def reindex_after_save(sender, instance, created, raw=False, **kwargs):
     if raw or created:
         return  # a new record is named by no project yet
-    if getattr(instance, "_indexed_state", None) != _state(instance):
-        records_reindex(_concrete(sender), [instance.pk])
+    before, after = getattr(instance, "_indexed_state", None), _state(instance)
+    if before == after:
+        return
+    model = _concrete(sender)
+    indexed = len(INDEXED_FIELDS[model])
+    if before is None or before[:indexed] != after[:indexed]:
+        records_reindex(model, [instance.pk])
+    else:
+        IndexState.advance(projects_naming(model, [instance.pk]))
 
 
 def reindex_after_links(sender, instance, action, reverse, model, pk_set, **kwargs):

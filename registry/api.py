@@ -8,6 +8,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 
+from registry.security import client_address
+
 
 class AnonymousRateThrottle(AnonRateThrottle):
     """DRF's per-address throttle, reading its rate from the settings at each request rather than once at
@@ -15,6 +17,10 @@ class AnonymousRateThrottle(AnonRateThrottle):
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_ident(self, request):
+        # The address as the login's limit reads it (PROXY_COUNT), rather than DRF's NUM_PROXIES reading.
+        return client_address(request)
 
 
 class Pagination(PageNumberPagination):

@@ -7,8 +7,7 @@ def client_address(request) -> str:
     """The client's address: the connection's own, or behind PROXY_COUNT reverse proxies the entry of
     X-Forwarded-For that the outermost of them wrote (the entries left of it are whatever the client sent).
 
-    The same reading as the API's throttle (Django REST framework's NUM_PROXIES), so that one address is
-    one client for the login's limit and the API's alike.
+    The login's limit and the API's throttle both read it here, so that one address is one client for both.
     """
     remote = request.META.get("REMOTE_ADDR", "")
     if settings.PROXY_COUNT <= 0:

@@ -239,8 +239,8 @@ REST_FRAMEWORK = {
     # workers each counts on its own, so a client may make up to workers × the rate.
     "DEFAULT_THROTTLE_CLASSES": ["registry.api.AnonymousRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_RATE", "120/minute")},
-    # Behind a reverse proxy, the client's address is read from X-Forwarded-For (PROXY_COUNT, above).
-    "NUM_PROXIES": PROXY_COUNT,
+    # Behind a reverse proxy, the client's address is read from X-Forwarded-For (PROXY_COUNT, above, through
+    # registry.security.client_address).
 }
 
 SPECTACULAR_SETTINGS = {

@@ -168,7 +168,7 @@ def test_project_records_kept_for_a_page_follow_every_change_to_the_index(client
     assert funder.name in record["funders"]
     territory = project.territories.first()
     territory.basis, territory.note = "inferred", "Provincia presa per intero."
-    territory.save()  # what the records show of a territory, not only its name, reindexes its projects
+    territory.save()  # what the records show of a territory, not only its name, moves the stamp for its projects
     details = get(client, "/api/v1/projects/", {"q": tag}).json()["results"][0]["territory_details"]
     assert [(d["basis"], d["note"]) for d in details] == [("inferred", "Provincia presa per intero.")]
     projects_publish(projects=Project.objects.filter(pk=project.pk), published=False)
@@ -557,6 +557,16 @@ def test_the_forwarded_for_header_does_not_change_the_address_counted(client, se
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "1/minute"}}
     get(client, "/api/v1/funders/")
     assert client.get("/api/v1/funders/", HTTP_X_FORWARDED_FOR="198.51.100.9").status_code == 429
+
+
+def test_behind_a_proxy_each_forwarded_client_is_counted_on_its_own(client, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "1/minute"}}
+    settings.PROXY_COUNT = 1
+    cache.clear()
+    first, second = "198.51.100.9", "198.51.100.10"
+    assert client.get("/api/v1/funders/", HTTP_X_FORWARDED_FOR=first).status_code == 200
+    assert client.get("/api/v1/funders/", HTTP_X_FORWARDED_FOR=f"6.6.6.6, {first}").status_code == 429
+    assert client.get("/api/v1/funders/", HTTP_X_FORWARDED_FOR=second).status_code == 200
 
 
 def test_the_rate_comes_from_the_settings():

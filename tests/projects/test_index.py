@@ -10,8 +10,20 @@ from django.db import connection, transaction
 from django.db.models import Count
 
 from partners.models import Partner
+from projects import signals
 from projects.importing import import_sheet, read_sheet
-from projects.models import Facet, FacetCount, Funder, Project, ProjectFacet, ProjectSearch, SearchTerm
+from projects.models import (
+    Facet,
+    FacetCount,
+    Funder,
+    IndexChange,
+    IndexState,
+    Project,
+    ProjectFacet,
+    ProjectSearch,
+    SearchTerm,
+    Territory,
+)
 from projects.services import (
     ParticipationInput,
     ProjectInput,
@@ -514,3 +526,20 @@ def test_every_search_document_has_its_words_alone_written_with_it():
         documents, with_words, differing = cursor.fetchone()
     assert documents > 1 and with_words == documents and differing == 0
     assert found("navali") == {project.pk} and not found("lagunari") & {project.pk}
+
+
+def test_a_change_the_index_does_not_read_moves_the_stamp_for_its_projects_only(monkeypatch):
+    territory = make_territory()
+    project = make_project(territories=[territory])
+    make_project()  # names another territory
+    reindexed = []
+    monkeypatch.setattr(signals, "records_reindex", lambda model, pks: reindexed.append((model, list(pks))))
+    before = IndexState.current()
+    territory.basis, territory.note = "inferred", "Provincia presa per intero."
+    territory.save()
+    assert reindexed == []  # no search document or facet reads the note
+    assert IndexState.current() != before
+    assert IndexChange.objects.order_by("-pk").values_list("projects", flat=True).first() == [project.pk]
+    territory.name = f"{territory.name} rinominato"
+    territory.save()
+    assert reindexed == [(Territory, [territory.pk])]  # the name is indexed

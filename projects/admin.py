@@ -1,3 +1,5 @@
+import os
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
@@ -12,7 +14,7 @@ from import_export.admin import ImportExportMixin
 from registry.enums import Role, Status, Theme
 
 from .exports import template_sheet
-from .forms import ProjectAdminForm
+from .forms import ProjectAdminForm, ProjectImportForm
 from .importing import SheetError
 from .models import (
     Funder,
@@ -92,6 +94,7 @@ class ProjectAdmin(ImportExportMixin, admin.ModelAdmin):
     import_formats = [ProjectSheetCSV, ProjectSheetXLSX]
     export_formats = [ProjectSheetCSV, ProjectSheetXLSX]
     import_template_name = "admin/projects/project/import.html"
+    import_form_class = ProjectImportForm
     list_display = ["title", "acronym", "kind", "lead", "period_label", "status_label", "is_published"]
     list_filter = ["is_published", "kind", StatusFilter, ThemeFilter, "programmes", "funders"]
     search_fields = ["title", "acronym", "code", "cup", "summary", "participations__partner__name"]
@@ -172,15 +175,31 @@ class ProjectAdmin(ImportExportMixin, admin.ModelAdmin):
         response["Content-Disposition"] = 'attachment; filename="modello-schede-progetto.csv"'
         return response
 
+    def write_to_tmp_storage(self, import_file, input_format):
+        # Chunk by chunk to the file (the stock method joins the chunks in memory first).
+        storage = self.get_tmp_storage_class()(read_mode="rb", **self.get_tmp_storage_class_kwargs())
+        storage.save(import_file.chunks())
+        return storage
+
+    def _tmp_storage(self, name: str):
+        return self.get_tmp_storage_class()(name=name, read_mode="rb", **self.get_tmp_storage_class_kwargs())
+
     def import_action(self, request, **kwargs):
         response = super().import_action(request, **kwargs)
-        # A refused file or a sheet with row errors is bad input: say so in the status too.
         context = getattr(response, "context_data", None) or {}
         form = context.get("form")
         result = context.get("result")
-        if request.method == "POST" and (
-            (form is not None and form.errors)
-            or (result is not None and (result.has_errors() or result.has_validation_errors()))
+        if request.method != "POST":
+            return response
+        # Only a preview that can be confirmed keeps its upload; a refused file or one with errors
+        # will be uploaded again.
+        # (The stored copy's name is set on the uploaded file, which a refusal takes out of cleaned_data.)
+        stored = getattr(request.FILES.get("import_file"), "tmp_storage_name", None)
+        if "confirm_form" not in context and stored:
+            self._tmp_storage(stored).remove()
+        # A refused file or a sheet with row errors is bad input: say so in the status too.
+        if (form is not None and form.errors) or (
+            result is not None and (result.has_errors() or result.has_validation_errors())
         ):
             response.status_code = 400
         return response
@@ -198,6 +217,9 @@ class ProjectAdmin(ImportExportMixin, admin.ModelAdmin):
                 messages.ERROR,
             )
             return self._import_page(request, status=400)
+        finally:
+            # Imported, refused or stale: the upload has served either way.
+            self._tmp_storage(os.path.basename(request.POST.get("import_file_name", ""))).remove()
 
     def _import_page(self, request, *, status: int):
         context = {**self.admin_site.each_context(request), **self.get_import_context_data()}

@@ -7,6 +7,6 @@ class ProjectsConfig(AppConfig):
     verbose_name = _("Projects")
 
     def ready(self) -> None:
-        from . import signals  # noqa: PLC0415 (models must be loaded first)
+        from . import checks, signals  # noqa: F401, PLC0415 (models must be loaded first; checks register themselves)
 
         signals.connect()

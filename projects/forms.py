@@ -1,7 +1,10 @@
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext as _
+from import_export.forms import ImportForm
 
 from . import periods
+from .importing.sheets import readable_size
 from .models import Project
 from .services import ProjectKeys, ProjectMatchError, project_match
 
@@ -64,3 +67,16 @@ class ProjectAdminForm(forms.ModelForm):
                 )
                 % {"title": match.project.title, "key": Project._meta.get_field(match.matched_by).verbose_name},
             )
+
+
+class ProjectImportForm(ImportForm):
+    """The admin's upload: a file over IMPORT_MAX_BYTES is refused by its size, before anything reads it."""
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is %(size)s, over the limit of %(limit)s. Nothing was imported.")
+                % {"size": readable_size(upload.size), "limit": readable_size(settings.IMPORT_MAX_BYTES)}
+            )
+        return upload

@@ -24,7 +24,6 @@ import io
 from types import SimpleNamespace
 
 import tablib
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from import_export import fields, resources
 from import_export.formats import base_formats
@@ -32,11 +31,13 @@ from import_export.results import Error, Result, RowResult
 
 from . import exports
 from .exports import TEMPLATE_COLUMNS
-from .importing import ImportReport, Sheet, SheetError, import_sheet, read_sheet
+from .importing import ImportReport, Sheet, SheetError, import_sheet, read_sheet, sheet_limits
 from .models import Project
 
 # Projects whose records the admin's export makes at a time.
 EXPORT_CHUNK_SIZE = 2000
+# Rows with errors the preview lists, at most.
+LISTED_INVALID_ROWS = 100
 OUTCOME_TO_IMPORT_TYPE = {
     "new": RowResult.IMPORT_TYPE_NEW,
     "changed": RowResult.IMPORT_TYPE_UPDATE,
@@ -62,7 +63,7 @@ class ProjectSheetCSV(base_formats.Format):
 
     def create_dataset(self, in_stream):
         data = in_stream if isinstance(in_stream, bytes) else in_stream.encode("utf-8")
-        return sheet_to_dataset(read_sheet(data, max_bytes=settings.IMPORT_MAX_BYTES))
+        return sheet_to_dataset(read_sheet(data, limits=sheet_limits()))
 
     def export_data(self, dataset, **kwargs):
         buffer = io.StringIO()
@@ -95,7 +96,7 @@ class ProjectSheetXLSX(ProjectSheetCSV):
         return "xlsx"
 
     def create_dataset(self, in_stream):
-        return sheet_to_dataset(read_sheet(in_stream, filename="sheet.xlsx", max_bytes=settings.IMPORT_MAX_BYTES))
+        return sheet_to_dataset(read_sheet(in_stream, filename="sheet.xlsx", limits=sheet_limits()))
 
     def export_data(self, dataset, **kwargs):
         return dataset.export("xlsx")
@@ -162,19 +163,23 @@ class ProjectResource(resources.ModelResource):
         result = self.get_result_class()()
         result.total_rows = len(report.rows)
         result.diff_headers = ["title", "changes"]
-        result.unknown_columns = report.unknown_columns
+        result.unknown_columns, result.more_unknown_columns = report.listed_unknown_columns()
         result.created = {kind: names for kind, names in report.created.items() if names}
         for message in report.file_errors:
             result.append_base_error(Error(SheetError(message)))
+        listed_invalid = 0
         for row in report.rows:
             if row.errors:
-                by_column: dict[str, list[str]] = {}
-                for error in row.errors:
-                    by_column.setdefault(error.column, []).append(error.message)
-                result.append_invalid_row(
-                    row.number, {"title": row.values.get("title", "")}, ValidationError(by_column)
-                )
                 result.totals[RowResult.IMPORT_TYPE_INVALID] += 1
+                # However many rows have errors, the page lists the first ones (the totals count them all).
+                if listed_invalid < LISTED_INVALID_ROWS:
+                    listed_invalid += 1
+                    by_column: dict[str, list[str]] = {}
+                    for error in row.errors:
+                        by_column.setdefault(error.column, []).append(error.message)
+                    result.append_invalid_row(
+                        row.number, {"title": row.values.get("title", "")}, ValidationError(by_column)
+                    )
                 continue
             row_result = self.get_row_result_class()()
             row_result.import_type = OUTCOME_TO_IMPORT_TYPE[row.outcome]

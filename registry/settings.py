@@ -10,6 +10,7 @@ ALLOWED_HOSTS comma-separated; localhost only unless set
 
 import os
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -86,6 +87,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "registry.middleware.SiteLanguageMiddleware",
+    # Before anything reads the session or the request's data; after the language, so that the 400 page is in it.
+    "registry.middleware.RejectNulCharactersMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -272,8 +275,19 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# The largest project sheet an editor may import, in bytes (IMPORT_MAX_MB in the environment).
+# How much of a project sheet is ever read, whatever the file claims (projects.importing.sheets):
+# its size (IMPORT_MAX_MB in the environment), the rows under its header and its columns, and what
+# an XLSX workbook may unzip to (IMPORT_MAX_UNZIPPED_MB).
 IMPORT_MAX_BYTES = int(float(os.environ.get("IMPORT_MAX_MB", "10")) * 1024 * 1024)
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "50000"))
+IMPORT_MAX_COLUMNS = 200
+IMPORT_MAX_UNZIPPED_BYTES = int(float(os.environ.get("IMPORT_MAX_UNZIPPED_MB", "100")) * 1024 * 1024)
+
+# An admin upload waits here between its preview and its confirmation (projects.uploads); one left
+# unconfirmed is removed after IMPORT_UPLOAD_MAX_HOURS, at the next upload or by purge_import_uploads.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "projects.uploads.ImportUploadStorage"
+IMPORT_UPLOAD_DIR = Path(os.environ.get("IMPORT_UPLOAD_DIR") or Path(tempfile.gettempdir()) / "registry-imports")
+IMPORT_UPLOAD_MAX_AGE = timedelta(hours=float(os.environ.get("IMPORT_UPLOAD_MAX_HOURS", "6")))
 
 # Import and export in the admin need their own permissions (given to the Editors group).
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"

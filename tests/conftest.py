@@ -28,6 +28,13 @@ def no_list_cache(settings):
     settings.LIST_CACHE_SECONDS = 0
 
 
+@pytest.fixture(autouse=True)
+def import_upload_dir(settings, tmp_path):
+    """Each test's admin uploads wait in a folder of its own, so that a test can see what is left there."""
+    settings.IMPORT_UPLOAD_DIR = tmp_path / "uploads"
+    return settings.IMPORT_UPLOAD_DIR
+
+
 @pytest.fixture(scope="session", autouse=True)
 def collected_static(tmp_path_factory):
     # Pages are rendered with the manifest storage used in production, so the manifest must exist.

@@ -10,9 +10,33 @@ By phase:
 - report.py: what the admin's preview and the command show.
 """
 
+from django.conf import settings
+
 from .columns import map_headers
 from .report import CellError, ImportReport
-from .sheets import Sheet, SheetError, read_sheet
+from .sheets import Sheet, SheetError, SheetLimits, read_sheet, read_sheet_file
 from .writing import import_sheet
 
-__all__ = ["CellError", "ImportReport", "Sheet", "SheetError", "import_sheet", "map_headers", "read_sheet"]
+
+def sheet_limits() -> SheetLimits:
+    """The bounds the settings set on every sheet read (IMPORT_MAX_BYTES and the rest)."""
+    return SheetLimits(
+        max_bytes=settings.IMPORT_MAX_BYTES,
+        max_rows=settings.IMPORT_MAX_ROWS,
+        max_columns=settings.IMPORT_MAX_COLUMNS,
+        max_unzipped_bytes=settings.IMPORT_MAX_UNZIPPED_BYTES,
+    )
+
+
+__all__ = [
+    "CellError",
+    "ImportReport",
+    "Sheet",
+    "SheetError",
+    "SheetLimits",
+    "import_sheet",
+    "map_headers",
+    "read_sheet",
+    "read_sheet_file",
+    "sheet_limits",
+]

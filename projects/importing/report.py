@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the rows refer back to this module for CellError
     from .rows import SheetRow
+
+# However many a sheet has, a report lists this many errors and unknown columns and sums up the rest.
+LISTED_ERRORS = 100
+LISTED_COLUMNS = 20
+LISTED_HEADER_LENGTH = 60
 
 
 @dataclass
@@ -36,3 +42,16 @@ class ImportReport:
 
     def count(self, outcome: str) -> int:
         return sum(1 for row in self.rows if row.outcome == outcome)
+
+    def listed_errors(self) -> tuple[list[CellError], int]:
+        """The first errors, and how many more there are."""
+        errors = self.errors
+        return errors[:LISTED_ERRORS], max(0, len(errors) - LISTED_ERRORS)
+
+    def listed_unknown_columns(self) -> tuple[list[str], int]:
+        """The first unknown columns, each shortened to a readable length, and how many more there are."""
+        listed = [
+            header if len(header) <= LISTED_HEADER_LENGTH else header[: LISTED_HEADER_LENGTH - 1] + "…"
+            for header in islice(self.unknown_columns, LISTED_COLUMNS)
+        ]
+        return listed, max(0, len(self.unknown_columns) - LISTED_COLUMNS)

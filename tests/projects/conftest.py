@@ -1,6 +1,7 @@
-"""Projects shared by the tests of what reads projects without model instances (exports, cards)."""
+"""Projects shared by the tests of what reads projects without model instances (exports, cards), and an editor."""
 
 import pytest
+from django.contrib.auth.models import Group, User
 
 from tests.factories import (
     MARKER,
@@ -13,6 +14,15 @@ from tests.factories import (
     municipality,
     word,
 )
+
+
+@pytest.fixture
+def editor(db):
+    """A member of the Editors group, who may import and export."""
+    user = User.objects.create_user("redattrice", password="x", is_staff=True)
+    user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
 
 INFERRED_FUNDERS = "Nessuna fonte nomina chi finanzia il Fondo;\nil registro indica la Commissione."
 NOTE = "La scheda nomina solo l'area;\nil registro prende la provincia per intero."

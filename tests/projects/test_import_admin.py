@@ -5,7 +5,7 @@ import io
 import re
 
 import pytest
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
 
 from projects.importing import read_sheet
@@ -26,13 +26,6 @@ def sheet(rows, headers=("Titolo", "Capofila", "Periodo", "Sintesi")) -> io.Byte
     upload = io.BytesIO(buffer.getvalue().encode("cp1252"))
     upload.name = "schede.csv"
     return upload
-
-
-@pytest.fixture
-def editor(db):
-    user = User.objects.create_user("redattrice", password="x", is_staff=True)
-    user.groups.add(Group.objects.get(name="Editors"))
-    return user
 
 
 @pytest.fixture

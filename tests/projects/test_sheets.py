@@ -3,7 +3,7 @@ import io
 
 import pytest
 
-from projects.importing import SheetError, read_sheet
+from projects.importing import SheetError, SheetLimits, read_sheet
 
 ROWS = [
     ["Titolo", "Attività", "Periodo"],
@@ -79,7 +79,7 @@ def test_unreadable_files_are_refused_with_a_message(data, message):
 
 def test_a_file_over_the_size_limit_is_refused():
     with pytest.raises(SheetError, match="over the limit"):
-        read_sheet(b"Titolo\r\n" + b"x" * 2000, max_bytes=1000)
+        read_sheet(b"Titolo\r\n" + b"x" * 2000, limits=SheetLimits(max_bytes=1000))
 
 
 def test_a_binary_file_with_an_xlsx_name_that_is_not_a_workbook_is_refused():

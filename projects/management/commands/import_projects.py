@@ -1,10 +1,9 @@
 import sys
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from projects.importing import SheetError, import_sheet, read_sheet
+from projects.importing import SheetError, import_sheet, read_sheet_file, sheet_limits
 
 EXIT_IMPORTED, EXIT_ROW_ERRORS, EXIT_UNUSABLE = 0, 1, 2
 
@@ -26,23 +25,27 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, dry_run: bool, publish: bool, **options):
         try:
-            data = file.read_bytes()
+            sheet = read_sheet_file(file, limits=sheet_limits())
         except OSError as error:
             self.stderr.write(f"Cannot read {file}: {error.strerror}")
             sys.exit(EXIT_UNUSABLE)
-        try:
-            sheet = read_sheet(data, filename=file.name, max_bytes=settings.IMPORT_MAX_BYTES)
         except SheetError as error:
             self.stderr.write(f"{file}: {error}. Nothing was imported.")
             sys.exit(EXIT_UNUSABLE)
 
         report = import_sheet(sheet, dry_run=dry_run, publish=publish)
-        for column in report.unknown_columns:
+        columns, more_columns = report.listed_unknown_columns()
+        for column in columns:
             self.stdout.write(f"Unknown column ignored: {column}")
+        if more_columns:
+            self.stdout.write(f"... and {more_columns} more unknown columns ignored.")
         for message in report.file_errors:
             self.stderr.write(f"{file}: {message}. Nothing was imported.")
-        for error in report.errors:
+        errors, more_errors = report.listed_errors()
+        for error in errors:
             self.stderr.write(str(error))
+        if more_errors:
+            self.stderr.write(f"... and {more_errors} more errors.")
         for kind, names in report.created.items():
             if names:
                 self.stdout.write(f"New {kind}{'s' if len(names) > 1 else ''}: {'; '.join(names)}")

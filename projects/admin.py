@@ -232,6 +232,13 @@ class ProjectAdmin(ImportExportMixin, admin.ModelAdmin):
         )
 
     def process_result(self, result, request):
+        if getattr(result, "busy", False):
+            self.message_user(
+                request,
+                _("Another import is running: nothing was imported. Upload the file again in a few minutes."),
+                messages.ERROR,
+            )
+            return self._import_page(request, status=409)
         if result.has_errors() or result.has_validation_errors():
             # Something changed between the preview and the confirmation: show why, write nothing.
             context = {**self.admin_site.each_context(request), **self.get_import_context_data()}

@@ -24,6 +24,7 @@ import io
 from types import SimpleNamespace
 
 import tablib
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from import_export import fields, resources
 from import_export.formats import base_formats
@@ -156,12 +157,15 @@ class ProjectResource(resources.ModelResource):
         **kwargs,
     ) -> Result:
         sheet = Sheet(headers=[str(h or "") for h in (dataset.headers or [])], rows=[list(row) for row in dataset])
-        self.report = report = import_sheet(sheet, dry_run=dry_run, publish=self.publish)
+        self.report = report = import_sheet(
+            sheet, dry_run=dry_run, publish=self.publish, wait_seconds=settings.IMPORT_LOCK_WAIT_SECONDS
+        )
         return self.result_from_report(report)
 
     def result_from_report(self, report: ImportReport) -> Result:
         result = self.get_result_class()()
         result.total_rows = len(report.rows)
+        result.busy = report.busy
         result.diff_headers = ["title", "changes"]
         result.unknown_columns, result.more_unknown_columns = report.listed_unknown_columns()
         result.created = {kind: names for kind, names in report.created.items() if names}

@@ -31,6 +31,7 @@ class ImportReport:
     unknown_columns: list[str]
     file_errors: list[str] = field(default_factory=list)
     created: dict[str, list[str]] = field(default_factory=dict)  # kind -> names of new records
+    busy: bool = False  # another import held the lock: nothing is wrong with the file
 
     @property
     def errors(self) -> list[CellError]:

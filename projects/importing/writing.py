@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+from django.db import IntegrityError, transaction
+
 from ..models import Municipality
-from ..services import planner_statistics_refresh
+from ..services import ImportBusy, import_lock, planner_statistics_refresh
 from .columns import SheetColumns
 from .matching import match_rows
 from .report import ImportReport
 from .rows import RowReader
 from .sheets import Sheet
 
+# How long an import waits for another to finish unless told (the admin: IMPORT_LOCK_WAIT_SECONDS;
+# the command: --wait).
+DEFAULT_WAIT_SECONDS = 15
 
-def import_sheet(sheet: Sheet, *, dry_run: bool, publish: bool = False) -> ImportReport:
+
+def import_sheet(
+    sheet: Sheet, *, dry_run: bool, publish: bool = False, wait_seconds: float = DEFAULT_WAIT_SECONDS
+) -> ImportReport:
     """Check every row of the sheet and, when none has an error and this is not a dry run, write them.
 
-    The Django admin (through django-import-export, see projects/resources.py) and the
-    `import_projects` command both call this.
+    A real import holds the import lock (projects.services.locks) from before it reads what is
+    stored until it has written: a second import waits up to `wait_seconds` and then reads what the
+    first wrote. One that cannot get the lock, or that finds the registry changed under it, writes
+    nothing and says so in the report. The Django admin (through django-import-export, see
+    projects/resources.py) and the `import_projects` command both call this.
     """
     columns = SheetColumns(sheet.headers)
     report = ImportReport(rows=[], unknown_columns=columns.unknown)
@@ -25,12 +36,32 @@ def import_sheet(sheet: Sheet, *, dry_run: bool, publish: bool = False) -> Impor
         report.file_errors.append(f"the column {header} names a field another column names too")
     if report.file_errors:
         return report
+    if dry_run:
+        _check_and_write(sheet, columns, report, publish=publish, write=False)
+        return report
+    try:
+        with transaction.atomic(), import_lock(wait_seconds=wait_seconds):
+            _check_and_write(sheet, columns, report, publish=publish, write=True)
+    except ImportBusy as error:
+        report.busy = True
+        report.file_errors.append(f"{error}; nothing was imported: try again in a few minutes")
+        return report
+    except IntegrityError:
+        # Another writer (an editor in the admin) stored a name or an address this import was about to create.
+        report.rows, report.created = [], {}
+        report.file_errors.append(
+            "the registry changed while the file was being imported; nothing was imported: import it again"
+        )
+        return report
+    if report.count("new") or report.count("changed"):
+        planner_statistics_refresh()
+    return report
+
+
+def _check_and_write(sheet: Sheet, columns: SheetColumns, report: ImportReport, *, publish: bool, write: bool):
     reader = RowReader(columns, Municipality.objects.index())
     report.rows = [reader.read(number, cells) for number, cells in zip(sheet.row_numbers(), sheet.rows, strict=True)]
     batch = match_rows(report.rows, columns=columns, publish=publish)
     report.created = batch.created()
-    if not report.has_errors and not dry_run:
+    if write and not report.has_errors:
         batch.write()
-        if report.count("new") or report.count("changed"):
-            planner_statistics_refresh()
-    return report

@@ -8,12 +8,14 @@ holds everywhere:
 - slugs.py: how a new record gets its address;
 - records.py: organisations, funders, programmes and territories, one at a time or in bulk;
 - projects.py: projects and their links, planned and checked first, then written in bulk, all or nothing;
+- locks.py: one sheet import at a time, across processes and machines;
 - bulk.py: many rows in few statements (COPY on PostgreSQL), and fresh planner statistics after them;
 - synthetic.py: how generated data (manage.py generate_projects) is marked, and its removal.
 """
 
 from .bulk import planner_statistics_refresh
 from .index import projects_index, projects_reindex_all, projects_unindex, projects_unindexed, records_reindex
+from .locks import ImportBusy, import_lock
 from .matching import (
     AmbiguousName,
     ProjectIndex,
@@ -44,6 +46,7 @@ __all__ = [
     "RECORD_MODELS",
     "UNCHANGED",
     "AmbiguousName",
+    "ImportBusy",
     "ParticipationInput",
     "ProjectBatch",
     "ProjectChange",
@@ -53,6 +56,7 @@ __all__ = [
     "ProjectMatch",
     "ProjectMatchError",
     "RecordIndex",
+    "import_lock",
     "m2m_sync",
     "planner_statistics_refresh",
     "project_match",

@@ -403,9 +403,10 @@ def test_the_engine_resolves_every_name_of_a_sheet_in_a_fixed_number_of_queries(
     small = read_sheet(sheet_bytes([row(Titolo=f"Uno {n}") for n in range(3)]))
     large = read_sheet(sheet_bytes([row(Titolo=f"Due {n}") for n in range(60)]))
 
-    with django_assert_max_num_queries(40):
+    # The same bound for 3 rows and for 60 (the import's transaction and lock take 5 of them).
+    with django_assert_max_num_queries(44):
         import_sheet(small, dry_run=False)
-    with django_assert_max_num_queries(40):
+    with django_assert_max_num_queries(44):
         import_sheet(large, dry_run=False)
 
 

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand
 
 from projects.importing import SheetError, import_sheet, read_sheet_file, sheet_limits
 
-EXIT_IMPORTED, EXIT_ROW_ERRORS, EXIT_UNUSABLE = 0, 1, 2
+EXIT_IMPORTED, EXIT_ROW_ERRORS, EXIT_UNUSABLE, EXIT_BUSY = 0, 1, 2, 3
 
 
 class Command(BaseCommand):
@@ -13,7 +13,7 @@ class Command(BaseCommand):
         "Import project sheets from a CSV (UTF-8 or Windows-1252, ';' or ',') or XLSX file. "
         "Every row is checked first; a file with any error writes nothing. New projects are drafts. "
         "Exit status: 0 imported (or would be, with --dry-run), 1 errors and nothing written, "
-        "2 unusable arguments or unreadable file."
+        "2 unusable arguments or unreadable file, 3 another import held the registry for longer than --wait."
     )
 
     def add_arguments(self, parser):
@@ -22,8 +22,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--publish", action="store_true", help="Publish new projects at once instead of leaving them as drafts."
         )
+        parser.add_argument(
+            "--wait",
+            type=float,
+            default=600,
+            metavar="SECONDS",
+            help="How long to wait for another import to finish (default 600).",
+        )
 
-    def handle(self, *args, file: Path, dry_run: bool, publish: bool, **options):
+    def handle(self, *args, file: Path, dry_run: bool, publish: bool, wait: float, **options):
         try:
             sheet = read_sheet_file(file, limits=sheet_limits())
         except OSError as error:
@@ -33,7 +40,10 @@ class Command(BaseCommand):
             self.stderr.write(f"{file}: {error}. Nothing was imported.")
             sys.exit(EXIT_UNUSABLE)
 
-        report = import_sheet(sheet, dry_run=dry_run, publish=publish)
+        report = import_sheet(sheet, dry_run=dry_run, publish=publish, wait_seconds=wait)
+        if report.busy:
+            self.stderr.write(f"{file}: {'; '.join(report.file_errors)}.")
+            sys.exit(EXIT_BUSY)
         columns, more_columns = report.listed_unknown_columns()
         for column in columns:
             self.stdout.write(f"Unknown column ignored: {column}")

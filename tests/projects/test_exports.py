@@ -6,7 +6,7 @@ import io
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 
 from projects import exports, sql, views
@@ -511,3 +511,33 @@ def test_the_list_links_to_the_excel_csv_with_the_same_filters(client):
 def test_the_excel_csv_link_is_labelled_in_italian(client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "it"
     assert ">CSV per Excel</a>" in content(client.get("/projects/"))
+
+
+@pytest.mark.parametrize("url", ["/projects/export.json", "/projects/export.csv"])
+def test_a_database_error_half_way_through_an_export_breaks_the_stream(client, monkeypatch, url):
+    """What the server needs to cut the response (benchmarks/export_fault.py shows the client seeing it):
+    the error leaves the stream after the first chunk's records, and no closing piece follows."""
+    monkeypatch.setattr(views, "EXPORT_CHUNK_SIZE", 2)
+    monkeypatch.setattr(exports, "PIECE_SIZE", 1)  # every record handed over as it is made
+    tag = word()
+    for _ in range(5):
+        make_project(title=f"{MARKER} {tag}")
+    made = exports._chunk_records
+    chunks = iter(range(100))
+
+    def fails_at_the_second_chunk(*args, **kwargs):
+        if next(chunks) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return made(*args, **kwargs)
+
+    monkeypatch.setattr(exports, "_chunk_records", fails_at_the_second_chunk)
+    response = client.get(url, {"q": tag})
+    received = []
+
+    with pytest.raises(OperationalError):
+        for piece in response.streaming_content:
+            received.append(piece)
+
+    assert response.status_code == 200  # sent before the error: only the cut can tell the client
+    assert len(received) >= 2  # the first chunk's records went out
+    assert not b"".join(received).rstrip().endswith(b"]")

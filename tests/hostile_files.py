@@ -105,6 +105,15 @@ def zip_bomb_lying_about_its_size() -> bytes:
     return bytes(data)
 
 
+def many_parts() -> bytes:
+    """A workbook of 5,000 parts (each zip member costs memory and time to list, whatever its size)."""
+    buffer = io.BytesIO(workbook(sheet_xml(HEADER_AND_ONE_ROW)))
+    with zipfile.ZipFile(buffer, "a") as archive:
+        for number in range(5_000):
+            archive.writestr(f"xl/media/image{number}.bin", b"")
+    return buffer.getvalue()
+
+
 def row_1048576() -> bytes:
     """Two rows of data, the second claimed in the last row Excel has."""
     return workbook(
@@ -213,6 +222,7 @@ class HostileFile:
 HOSTILE_FILES = [
     HostileFile("zip-bomb.xlsx", zip_bomb, "unzips to"),
     HostileFile("zip-bomb-lying-sizes.xlsx", zip_bomb_lying_about_its_size, "archive is damaged"),
+    HostileFile("five-thousand-parts.xlsx", many_parts, "more than the 1,000 a sheet needs"),
     HostileFile("cell-in-row-1048576.xlsx", row_1048576, "row 1,048,576"),
     HostileFile("cell-in-column-xfd.xlsx", column_xfd, "beyond column"),
     HostileFile("dimension-whole-grid.xlsx", dimension_of_the_whole_grid, ""),

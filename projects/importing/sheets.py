@@ -260,17 +260,23 @@ def check_archive(data: bytes, limits: SheetLimits) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             parts = archive.infolist()
-            mimetype = archive.read("mimetype")[:100] if "mimetype" in archive.namelist() else b""
+            if len(parts) > limits.max_parts:
+                raise SheetError(
+                    f"the workbook has {len(parts):,} parts, more than the {limits.max_parts:,} a sheet needs"
+                )
+            unzipped = sum(part.file_size for part in parts)
+            if unzipped > limits.max_unzipped_bytes:
+                size, limit = readable_size(unzipped), readable_size(limits.max_unzipped_bytes)
+                raise SheetError(f"the workbook unzips to {size}, over the limit of {limit}")
+            # LibreOffice's own format starts with a part naming it (read no further than its start).
+            if "mimetype" in archive.namelist():
+                with archive.open("mimetype") as part:
+                    if part.read(len(ODS_MIMETYPE)) == ODS_MIMETYPE:
+                        raise SheetError("the file is an OpenDocument sheet (.ods): save it as XLSX or as CSV")
+    except SheetError:
+        raise
     except XLSX_ERRORS as error:
         raise SheetError(f"the file is not a readable XLSX workbook ({_reason(error)})") from None
-    if mimetype.startswith(ODS_MIMETYPE):
-        raise SheetError("the file is an OpenDocument sheet (.ods): save it as XLSX or as CSV")
-    if len(parts) > limits.max_parts:
-        raise SheetError(f"the workbook has {len(parts):,} parts, more than the {limits.max_parts:,} a sheet needs")
-    unzipped = sum(part.file_size for part in parts)
-    if unzipped > limits.max_unzipped_bytes:
-        size, limit = readable_size(unzipped), readable_size(limits.max_unzipped_bytes)
-        raise SheetError(f"the workbook unzips to {size}, over the limit of {limit}")
 
 
 def _reason(error: BaseException) -> str:

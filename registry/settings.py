@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "registry.middleware.SiteLanguageMiddleware",
     # Before anything reads the session or the request's data; after the language, so that the 400 page is in it.
     "registry.middleware.RejectNulCharactersMiddleware",
+    "registry.routers.RouteReadsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -140,6 +141,29 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A read replica of the primary (PostgreSQL streaming replication): visitors' pages read from it
+# (registry.routers); editors, writes, sessions and logins use the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["registry.routers.PrimaryReplicaRouter"]
+
+# The cache the list's pages and the API's rate limit are kept in: per process unless CACHE_URL names
+# a shared one (redis://host:6379/0), which several processes and machines then share.
+if os.environ.get("CACHE_URL"):
+    if not os.environ["CACHE_URL"].startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("CACHE_URL must be a Redis URL: redis://host:6379/0")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["CACHE_URL"],
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "registro"),
+        }
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

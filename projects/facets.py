@@ -20,12 +20,13 @@ after every edit.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.db import connection
+from django.db import DatabaseError, connection, connections
 from django.db.models import Q, QuerySet
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
@@ -36,6 +37,8 @@ from . import status as project_status
 from .filters import FacetFilter, ProjectFilter
 from .models import LISTED_FACETS, Facet, FacetCount, IndexChange, IndexState, Project, ProjectFacet
 from .search import Words, documents_matching
+
+logger = logging.getLogger(__name__)
 
 TYPED = (Facet.LEAD_PARTNER, Facet.PARTNER, Facet.MUNICIPALITY)  # chosen by typing: only the top values
 TOP_TYPED = 50
@@ -312,6 +315,20 @@ def current_bitmaps(today: dt.date) -> Bitmaps:
         elif bitmaps.stamp != stamp:
             bitmaps = _current = bitmaps.updated(stamp) or Bitmaps.build(stamp, today)
     return bitmaps
+
+
+def warm_up() -> None:
+    """Read the bitmaps now, before a visitor waits for them (gunicorn.conf.py calls this in each new process).
+
+    A database that cannot be reached is no reason not to start: the first request reads them then.
+    """
+    try:
+        current_bitmaps(timezone.localdate())
+    except DatabaseError:
+        logger.warning("The facets' bitmaps could not be read at start; the first request will read them")
+    finally:
+        # The process's threads open connections of their own; this one would only linger.
+        connections.close_all()
 
 
 # --- counting ------------------------------------------------------------------------------------

@@ -1,5 +1,10 @@
+import logging
+
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
@@ -79,3 +84,33 @@ class RejectNulCharactersMiddleware:
     def _in(data) -> bool:
         items = data.lists() if hasattr(data, "lists") else ((key, [value]) for key, value in data.items())
         return any("\x00" in key or any("\x00" in value for value in values) for key, values in items)
+
+
+logger = logging.getLogger(__name__)
+
+
+class DatabaseUnavailableMiddleware:
+    """A request that loses the database (a restart, a failover, a full connection pool) answers 503 with
+    Retry-After, not 500: the fault is passing, the client may try again, and the page says so.
+
+    Django opens a new connection for the next request, so the site answers again by itself as soon as
+    the database does (benchmarks/load_test.py --restart-at shows it). The page is rendered without the
+    database: no session, no user.
+    """
+
+    RETRY_AFTER_SECONDS = 5
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.error("The database cannot be reached: %s", exception, exc_info=exception)
+        response = HttpResponse(render_to_string("503.html", {"request": request}), status=503)
+        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
+        response["Cache-Control"] = "no-store"
+        return response

@@ -4,6 +4,8 @@ import pytest
 from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 
+from projects import views
+
 pytestmark = pytest.mark.django_db
 
 
@@ -39,3 +41,26 @@ def test_healthz_is_the_same_check_and_answers_over_plain_http_in_production(cli
     settings.SECURE_SSL_REDIRECT = True
     assert (client.get("/healthz").status_code, client.get("/healthz").content) == (200, b"ok")
     assert client.get("/projects/").status_code == 301  # every other page goes to HTTPS
+
+
+@pytest.mark.parametrize("url", ["/projects/", "/projects/?q=abitare", "/partners/", "/api/v1/projects/"])
+def test_a_page_that_loses_the_database_answers_503_with_retry_after(client, monkeypatch, url):
+    def unreachable(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(connection, "cursor", unreachable)
+    response = client.get(url)
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert "cannot reach its database for a moment" in response.content.decode()
+
+
+def test_other_errors_are_not_taken_for_a_lost_database(client, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(views, "list_context", broken)
+    client.raise_request_exception = False
+
+    assert client.get("/projects/").status_code == 500

@@ -2,7 +2,7 @@
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -317,3 +317,30 @@ def test_words_asked_only_among_the_projects_the_other_filters_leave_count_exact
     assert not searching_queries(queries), "the set read for those projects is kept for them"
     # Asked alone, the same words need every project: the set kept for a few is not enough.
     assert facet_counts(published_filter({"q": "inclusione"})).count == filtered_count({"q": "inclusione"})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_process_reads_the_bitmaps_before_its_first_request(seeded, monkeypatch):
+    monkeypatch.setattr(facets_module, "_current", None)
+
+    facets_module.warm_up()
+
+    assert facets_module._current is not None
+    assert facets_module._current.day == timezone.localdate()
+    with CaptureQueriesContext(connection) as queries:
+        facets_module.current_bitmaps(timezone.localdate())
+    assert len(queries) == 1  # the index's stamp, checked; nothing read again
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_process_starts_even_when_the_bitmaps_cannot_be_read(seeded, monkeypatch, caplog):
+    monkeypatch.setattr(facets_module, "_current", None)
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(facets_module, "current_bitmaps", unreachable)
+    facets_module.warm_up()
+
+    assert facets_module._current is None
+    assert "could not be read at start" in caplog.text

@@ -1,0 +1,145 @@
+"""An import killed half-way (kill -9) leaves the database exactly as it was.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/registry_bench python benchmarks/import_kill.py [--rows 20000]
+
+Works in a database of its own on the server DATABASE_URL names (`<name>_import_kill`, made and
+dropped here): the registry set up as `bootstrap` does, then a first sheet of N rows imported whole
+(its time is the reference). Then a second sheet of N new rows is imported and the process is killed
+with SIGKILL at a quarter, half, three quarters and 95 % of that time, each time from the same
+state; before and after each kill, every table of the registry is fingerprinted (row count and an
+MD5 of all its rows). Prints the fingerprints' comparison for each kill: the goal is "unchanged"
+every time. The sheets are those of benchmarks/import_benchmark.py (Italian, `;`, Windows-1252).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+KILL_AT = (0.25, 0.5, 0.75, 0.95)
+
+
+def manage(*args: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+FINGERPRINT = """
+from django.apps import apps
+from django.db import connection
+models = [m for label in ('projects', 'partners') for m in apps.get_app_config(label).get_models()]
+tables = {m._meta.db_table for m in models}
+tables |= {f.remote_field.through._meta.db_table for m in models for f in m._meta.local_many_to_many}
+with connection.cursor() as cursor:
+    for table in sorted(tables):
+        cursor.execute(
+            "SELECT count(*), md5(coalesce(string_agg(t::text, chr(10) ORDER BY t::text), '')) "
+            f'FROM "{table}" t'
+        )
+        print(table, *cursor.fetchone())
+"""
+
+
+def fingerprint(env: dict) -> dict[str, str]:
+    """Each table of the registry: its row count and an MD5 of all its rows."""
+    result = manage("shell", "-v", "0", "-c", FINGERPRINT, env=env)
+    if result.returncode:
+        raise SystemExit(result.stderr)
+    return {line.split()[0]: " ".join(line.split()[1:]) for line in result.stdout.splitlines() if line.strip()}
+
+
+def projects_titled(env: dict, prefix: str) -> int:
+    script = (
+        f"from projects.models import Project; print(Project.objects.filter(title__startswith={prefix!r}).count())"
+    )
+    return int(manage("shell", "-v", "0", "-c", script, env=env).stdout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=20_000)
+    options = parser.parse_args()
+    url = urlparse(os.environ.get("DATABASE_URL", ""))
+    if not url.scheme.startswith("postgres"):
+        raise SystemExit("DATABASE_URL must name a PostgreSQL server (a database of its own is made there)")
+    name = f"{url.path.lstrip('/')}_import_kill"
+    server = ["-h", url.hostname or "127.0.0.1", "-p", str(url.port or 5432), "-U", url.username or "postgres"]
+    env = {**os.environ, "DATABASE_URL": urlunparse(url._replace(path=f"/{name}")), "DEBUG": "0"}
+    subprocess.run(["dropdb", *server, "--if-exists", name], check=True)
+    subprocess.run(["createdb", *server, name], check=True)
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            env["STATIC_ROOT"] = str(Path(folder) / "static")
+            if manage("bootstrap", env=env).returncode:
+                raise SystemExit("bootstrap failed")
+            first, second = Path(folder) / "first.csv", Path(folder) / "second.csv"
+            generator = (
+                "import sys; from pathlib import Path; sys.path.insert(0, 'benchmarks'); "
+                "from import_benchmark import generate_sheet; "
+                f"generate_sheet({options.rows}, Path(sys.argv[1]), seed=int(sys.argv[2]))"
+            )
+            for path, seed in ((first, 1), (second, 2)):
+                subprocess.run([sys.executable, "-c", generator, str(path), str(seed)], cwd=ROOT, env=env, check=True)
+
+            def new_rows(label: str) -> Path:
+                """The second sheet with titles and codes of its own: every row a new project."""
+                path = Path(folder) / f"{label}.csv"
+                text = second.read_bytes().replace(b"Progetto di inclusione ", f"Progetto {label} ".encode())
+                path.write_bytes(
+                    text.replace(b";PRJ", f";{label}-".encode()).replace(b";PROG-", f";{label}-P".encode())
+                )
+                return path
+
+            started = time.monotonic()
+            imported = manage("import_projects", str(first), env=env)
+            reference = time.monotonic() - started
+            if imported.returncode:
+                raise SystemExit(f"the first import failed:\n{imported.stderr[-2000:]}")
+            print(f"{options.rows:,} rows imported whole in {reference:.1f} s (the reference).\n")
+            print(f"{'killed after':>14}  {'tables':>6}  result")
+            failures = 0
+            for number, fraction in enumerate(KILL_AT):
+                label = f"K{number}"
+                before = fingerprint(env)
+                process = subprocess.Popen(
+                    [sys.executable, "manage.py", "import_projects", str(new_rows(label))],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+                time.sleep(reference * fraction)
+                finished_already = process.poll() is not None
+                process.send_signal(signal.SIGKILL)
+                process.wait()
+                after = fingerprint(env)
+                changed = sorted(table for table in before if before[table] != after.get(table))
+                written = projects_titled(env, f"Progetto {label} ")
+                if finished_already:
+                    result = "the import had finished before the kill: run with more rows"
+                    failures += 1
+                elif not changed:
+                    result = "unchanged"
+                elif written == options.rows:
+                    # Killed after its commit, while refreshing the planner statistics: all of it is there.
+                    result = f"whole: committed before the kill ({written:,} projects)"
+                else:
+                    result = f"PARTIAL: {written:,} projects, tables {', '.join(changed)}"
+                    failures += 1
+                print(f"{reference * fraction:>12.1f} s  {len(before):>6}  {result}")
+    finally:
+        subprocess.run(["dropdb", *server, "--if-exists", name], check=True)
+    print("\nevery kill left the database as it was" if not failures else f"\n{failures} kill(s) did not")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -72,7 +72,13 @@ def main() -> None:
         raise SystemExit("DATABASE_URL must name a PostgreSQL server (a database of its own is made there)")
     name = f"{url.path.lstrip('/')}_import_kill"
     server = ["-h", url.hostname or "127.0.0.1", "-p", str(url.port or 5432), "-U", url.username or "postgres"]
-    env = {**os.environ, "DATABASE_URL": urlunparse(url._replace(path=f"/{name}")), "DEBUG": "0"}
+    # A sheet of 20,000 rows is larger than the default limit of 10 MB.
+    env = {
+        **os.environ,
+        "DATABASE_URL": urlunparse(url._replace(path=f"/{name}")),
+        "DEBUG": "0",
+        "IMPORT_MAX_MB": "100",
+    }
     subprocess.run(["dropdb", *server, "--if-exists", name], check=True)
     subprocess.run(["createdb", *server, name], check=True)
     try:

@@ -22,21 +22,17 @@ import http.client
 import io
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from serving import gunicorn, wait_for_health  # noqa: E402 (the path first)
+
 CUT_AFTER_BYTES = 1 << 20
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def psql(database_url: str, sql: str) -> str:
@@ -96,20 +92,6 @@ def records_in(path: str, body: bytes) -> int:
     return sum(1 for _ in csv.reader(io.StringIO(body.decode("utf-8-sig")))) - 1
 
 
-def wait_for_health(port: int, deadline: float) -> float:
-    started = time.monotonic()
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", "/healthz", headers={"Host": "127.0.0.1"})
-            if connection.getresponse().status == 200:
-                return time.monotonic() - started
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("the service did not answer /healthz again within 60 s")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--restart", action="store_true", help="restart PostgreSQL instead of cutting connections")
@@ -117,26 +99,8 @@ def main() -> None:
     database_url = os.environ.get("DATABASE_URL", "")
     if not database_url.startswith("postgres"):
         raise SystemExit("DATABASE_URL must name a PostgreSQL database with projects in it")
-    port = free_port()
-    env = {
-        **os.environ,
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "1",
-        "GUNICORN_ACCESS_LOG": "/dev/null",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "registry.wsgi"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
     failures = 0
-    try:
-        wait_for_health(port, time.monotonic() + 60)
+    with gunicorn(WEB_CONCURRENCY="1") as (port, log):
         projects = psql(database_url, "SELECT count(*) FROM projects_project WHERE is_published")
         print(f"{projects} published projects; the database is cut after the first {CUT_AFTER_BYTES:,} bytes.\n")
         print(f"{'export':<22} {'download':<8} {'status':>6} {'bytes':>12} {'seconds':>8}  ending")
@@ -152,7 +116,7 @@ def main() -> None:
             if not cut_seen:
                 failures += 1
                 print("  ^ the client could not tell: the cut export ended as a complete response")
-            recovered = wait_for_health(port, time.monotonic() + 60)
+            recovered = wait_for_health(port)
             started = time.monotonic()
             status, body, ending = download(port, path)
             seconds = time.monotonic() - started
@@ -167,10 +131,7 @@ def main() -> None:
             if status != 200 or ending != "complete" or str(count) != projects:
                 failures += 1
                 print("  ^ the second download is not the whole export")
-    finally:
-        server.terminate()
-        log = server.communicate(timeout=30)[1]
-    errors = [line for line in log.splitlines() if "Error handling request" in line]
+    errors = [line for line in log if "Error handling request" in line]
     print(f"\ngunicorn logged {len(errors)} 'Error handling request' (one per cut export).")
     print("every cut export was seen as incomplete and recovered" if not failures else f"{failures} failure(s)")
     sys.exit(1 if failures else 0)

@@ -14,6 +14,8 @@ every time. The sheets are those of benchmarks/import_benchmark.py (Italian, `;`
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import os
 import signal
 import subprocess
@@ -95,13 +97,19 @@ def main() -> None:
             for path, seed in ((first, 1), (second, 2)):
                 subprocess.run([sys.executable, "-c", generator, str(path), str(seed)], cwd=ROOT, env=env, check=True)
 
-            def new_rows(label: str) -> Path:
-                """The second sheet with titles and codes of its own: every row a new project."""
+            def new_rows(label: str, letter: str) -> Path:
+                """The second sheet with titles, codes and CUPs of its own: every row a new project."""
+                rows = list(csv.reader(io.StringIO(second.read_bytes().decode("cp1252")), delimiter=";"))
+                header = rows[0]
+                title, acronym, code, cup = (header.index(name) for name in ("Titolo", "Acronimo", "Codice", "CUP"))
+                for row in rows[1:]:
+                    row[title] = row[title].replace("Progetto di inclusione", f"Progetto {label}")
+                    row[acronym], row[code] = f"{label}{row[acronym]}", f"{label}-{row[code]}"
+                    row[cup] = letter + row[cup][1:]
+                buffer = io.StringIO()
+                csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerows(rows)
                 path = Path(folder) / f"{label}.csv"
-                text = second.read_bytes().replace(b"Progetto di inclusione ", f"Progetto {label} ".encode())
-                path.write_bytes(
-                    text.replace(b";PRJ", f";{label}-".encode()).replace(b";PROG-", f";{label}-P".encode())
-                )
+                path.write_bytes(buffer.getvalue().encode("cp1252", errors="replace"))
                 return path
 
             started = time.monotonic()
@@ -113,24 +121,24 @@ def main() -> None:
             print(f"{'killed after':>14}  {'tables':>6}  result")
             failures = 0
             for number, fraction in enumerate(KILL_AT):
-                label = f"K{number}"
+                label, letter = f"K{number}", "JKLM"[number]
                 before = fingerprint(env)
                 process = subprocess.Popen(
-                    [sys.executable, "manage.py", "import_projects", str(new_rows(label))],
+                    [sys.executable, "manage.py", "import_projects", str(new_rows(label, letter))],
                     cwd=ROOT,
                     env=env,
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                 )
                 time.sleep(reference * fraction)
-                finished_already = process.poll() is not None
+                ended = process.poll()
                 process.send_signal(signal.SIGKILL)
                 process.wait()
                 after = fingerprint(env)
                 changed = sorted(table for table in before if before[table] != after.get(table))
                 written = projects_titled(env, f"Progetto {label} ")
-                if finished_already:
-                    result = "the import had finished before the kill: run with more rows"
+                if ended is not None:
+                    result = f"the import had ended (exit {ended}) before the kill: nothing measured"
                     failures += 1
                 elif not changed:
                     result = "unchanged"

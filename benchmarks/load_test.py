@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import argparse
 import csv
-import http.client
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,22 +28,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from serving import gunicorn, healthy  # noqa: E402 (the path first)
+
 USERS, SECONDS, CEILING_SECONDS = 50, 60, 20
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def healthy(port: int) -> bool:
-    try:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        connection.request("GET", "/healthz", headers={"Host": "127.0.0.1"})
-        return connection.getresponse().status == 200
-    except OSError:
-        return False
 
 
 def run_locust(port: int, user_class: str, seconds: int, prefix: Path) -> None:
@@ -128,31 +115,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--restart-at", type=float, help="restart PostgreSQL this many seconds into the minute")
     options = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        raise SystemExit("DATABASE_URL must name the PostgreSQL database to load")
-    port = free_port()
-    env = {
-        **os.environ,
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_ACCESS_LOG": "/dev/null",
-        "API_RATE": "100000/minute",  # every visitor comes from 127.0.0.1 here
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "registry.wsgi"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not healthy(port):
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit("gunicorn did not start")
-            time.sleep(0.3)
+    # Every visitor comes from 127.0.0.1 here: the API's rate limit would count them as one.
+    with gunicorn(API_RATE="100000/minute") as (port, _):
         workers = os.environ.get("WEB_CONCURRENCY", os.cpu_count() * 2 + 1)
         print(f"gunicorn: {workers} processes × 4 threads on {os.cpu_count()} CPUs; {USERS} users.")
         with tempfile.TemporaryDirectory() as folder:
@@ -182,9 +146,6 @@ def main() -> None:
             f"\nvisitors: {float(total['Requests/s']):.1f} requests/s, p95 {total['95%']} ms, "
             f"{total['Failure Count']} failed; ceiling: {float(ceiling_total['Requests/s']):.1f} requests/s"
         )
-    finally:
-        server.terminate()
-        server.communicate(timeout=30)
 
 
 if __name__ == "__main__":

@@ -48,10 +48,16 @@ def seeded(transactional_db):
     load_registry_data()
 
 
+def commits(item) -> bool:
+    """A test that commits: the browser's (the live server needs it) and those marked transaction=True."""
+    database = item.get_closest_marker("django_db")
+    return item.get_closest_marker("browser") is not None or bool(database and database.kwargs.get("transaction"))
+
+
 def pytest_collection_modifyitems(session, config, items):
-    # The browser tests commit and flush the database (the live server needs it), which empties the
-    # data loaded once per session; run them after every test that reads that data.
-    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+    # Tests that commit flush the database afterwards, which empties the data loaded once per session
+    # (and what processes keep of it); run them after every test that reads that data.
+    items.sort(key=commits)
 
 
 @pytest.fixture

@@ -44,6 +44,7 @@ XLSX_ERRORS = (
     RuntimeError,  # an encrypted zip member
     ParseError,
     InvalidFileException,
+    OSError,  # "File contains no valid workbook part" (the data is in memory: no other OSError can come)
     KeyError,
     IndexError,
     ValueError,
@@ -289,7 +290,8 @@ def _reason(error: BaseException) -> str:
         return "its XML declares entities, which a sheet never needs"
     if isinstance(error, zipfile.BadZipFile):
         return f"the archive is damaged: {error}"
-    return error.__class__.__name__
+    said = str(error).strip("'\"")
+    return f"{error.__class__.__name__}: {said}" if said and len(said) <= 120 else error.__class__.__name__
 
 
 def read_xlsx(data: bytes, limits: SheetLimits = SheetLimits()) -> Sheet:

@@ -18,6 +18,7 @@ from projects.importing.report import LISTED_COLUMNS, LISTED_ERRORS
 from projects.models import Funder, Project
 from projects.resources import LISTED_INVALID_ROWS
 from projects.uploads import uploads_purge
+from tests.commands import run_command
 from tests.hostile_files import HOSTILE_FILES, HostileFile, dimension_of_the_whole_grid
 
 pytestmark = pytest.mark.django_db
@@ -29,13 +30,7 @@ REFUSED = [hostile for hostile in HOSTILE_FILES if hostile.refused_because]
 
 
 def run(path: Path, *args) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("import_projects", str(path), *args, stdout=out, stderr=err)
-        code = 0
-    except SystemExit as exit:
-        code = exit.code
-    return code, out.getvalue(), err.getvalue()
+    return run_command("import_projects", str(path), *args)
 
 
 def counts() -> tuple[int, int, int]:

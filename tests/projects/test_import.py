@@ -12,6 +12,7 @@ from partners.models import Partner
 from projects.importing import import_sheet, read_sheet
 from projects.models import Funder, Municipality, Participation, Project, Territory
 from projects.services import projects_delete
+from tests.commands import run_command
 from tests.factories import (
     MARKER,
     make_full_project,
@@ -68,13 +69,7 @@ def row(**cells) -> list[str]:
 def run(tmp_path, data: bytes, *args, name="schede.csv"):
     path = tmp_path / name
     path.write_bytes(data)
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("import_projects", str(path), *args, stdout=out, stderr=err)
-        code = 0
-    except SystemExit as exit:
-        code = exit.code
-    return code, out.getvalue(), err.getvalue()
+    return run_command("import_projects", str(path), *args)
 
 
 def snapshot() -> dict[str, list]:

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from projects.importing import SheetError, import_sheet, read_sheet_file, sheet_limits
 
 EXIT_IMPORTED, EXIT_ROW_ERRORS, EXIT_UNUSABLE, EXIT_BUSY = 0, 1, 2, 3
+PLURALS = {"territory": "territories"}
 
 
 class Command(BaseCommand):
@@ -58,7 +59,8 @@ class Command(BaseCommand):
             self.stderr.write(f"... and {more_errors} more errors.")
         for kind, names in report.created.items():
             if names:
-                self.stdout.write(f"New {kind}{'s' if len(names) > 1 else ''}: {'; '.join(names)}")
+                label = PLURALS.get(kind, kind + "s") if len(names) > 1 else kind
+                self.stdout.write(f"New {label}: {'; '.join(names)}")
         self.stdout.write(
             f"{report.count('new')} new, {report.count('changed')} changed, {report.count('unchanged')} unchanged, "
             f"{len({e.row for e in report.errors})} rows with errors ({len(report.rows)} rows read)."

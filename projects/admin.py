@@ -4,9 +4,9 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportMixin
@@ -165,7 +165,22 @@ class ProjectAdmin(ImportExportMixin, admin.ModelAdmin):
             self.admin_site.admin_view(self.import_template_view),
             name="projects_project_import_template",
         )
-        return [template, *super().get_urls()]
+        cancel = path(
+            "import/cancel/",
+            self.admin_site.admin_view(self.import_cancel_view),
+            name="projects_project_import_cancel",
+        )
+        return [template, cancel, *super().get_urls()]
+
+    def import_cancel_view(self, request):
+        """The preview's "cancel": the upload waiting for its confirmation is removed at once."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        self._tmp_storage(os.path.basename(request.POST.get("import_file_name", ""))).remove()
+        self.message_user(request, _("Import cancelled: the uploaded file was removed."), messages.INFO)
+        return HttpResponseRedirect(reverse("admin:projects_project_changelist"))
 
     def import_template_view(self, request):
         """The headers editors may use and one filled row, as Excel in Italy saves a CSV."""

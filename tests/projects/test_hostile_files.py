@@ -262,3 +262,18 @@ def test_each_upload_sweeps_the_ones_abandoned_long_ago(client, editor, import_u
 
     assert not old.exists()
     assert len(list(import_upload_dir.iterdir())) == 1
+
+
+def test_a_cancelled_preview_removes_its_upload(client, editor, import_upload_dir):
+    client.force_login(editor)
+    preview = admin_upload(client, "schede.csv", good_sheet())
+    assert "Cancel the import" in preview.content.decode()
+
+    response = client.post(
+        "/admin/projects/project/import/cancel/", {"import_file_name": preview_fields(preview)["import_file_name"]}
+    )
+
+    assert response.status_code == 302
+    assert list(import_upload_dir.iterdir()) == []
+    assert not Project.objects.filter(title="Progetto dal caricamento").exists()
+    assert client.get("/admin/projects/project/import/cancel/").status_code == 405

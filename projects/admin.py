@@ -1,5 +1,3 @@
-import os
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
@@ -178,7 +176,7 @@ class ProjectAdmin(ImportExportMixin, admin.ModelAdmin):
             raise PermissionDenied
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        self._tmp_storage(os.path.basename(request.POST.get("import_file_name", ""))).remove()
+        self._remove_upload(request.POST.get("import_file_name", ""))
         self.message_user(request, _("Import cancelled: the uploaded file was removed."), messages.INFO)
         return HttpResponseRedirect(reverse("admin:projects_project_changelist"))
 
@@ -192,12 +190,16 @@ class ProjectAdmin(ImportExportMixin, admin.ModelAdmin):
 
     def write_to_tmp_storage(self, import_file, input_format):
         # Chunk by chunk to the file (the stock method joins the chunks in memory first).
-        storage = self.get_tmp_storage_class()(read_mode="rb", **self.get_tmp_storage_class_kwargs())
+        storage = self._tmp_storage(None)
         storage.save(import_file.chunks())
         return storage
 
-    def _tmp_storage(self, name: str):
+    def _tmp_storage(self, name: str | None):
         return self.get_tmp_storage_class()(name=name, read_mode="rb", **self.get_tmp_storage_class_kwargs())
+
+    def _remove_upload(self, name: str) -> None:
+        # The storage reads and removes only names it gave (projects.uploads): no path can reach further.
+        self._tmp_storage(name).remove()
 
     def import_action(self, request, **kwargs):
         response = super().import_action(request, **kwargs)
@@ -211,7 +213,7 @@ class ProjectAdmin(ImportExportMixin, admin.ModelAdmin):
         # (The stored copy's name is set on the uploaded file, which a refusal takes out of cleaned_data.)
         stored = getattr(request.FILES.get("import_file"), "tmp_storage_name", None)
         if "confirm_form" not in context and stored:
-            self._tmp_storage(stored).remove()
+            self._remove_upload(stored)
         # A refused file or a sheet with row errors is bad input: say so in the status too.
         if (form is not None and form.errors) or (
             result is not None and (result.has_errors() or result.has_validation_errors())
@@ -234,7 +236,7 @@ class ProjectAdmin(ImportExportMixin, admin.ModelAdmin):
             return self._import_page(request, status=400)
         finally:
             # Imported, refused or stale: the upload has served either way.
-            self._tmp_storage(os.path.basename(request.POST.get("import_file_name", ""))).remove()
+            self._remove_upload(request.POST.get("import_file_name", ""))
 
     def _import_page(self, request, *, status: int):
         context = {**self.admin_site.each_context(request), **self.get_import_context_data()}

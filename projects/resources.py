@@ -24,7 +24,6 @@ import io
 from types import SimpleNamespace
 
 import tablib
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from import_export import fields, resources
 from import_export.formats import base_formats
@@ -33,12 +32,11 @@ from import_export.results import Error, Result, RowResult
 from . import exports
 from .exports import TEMPLATE_COLUMNS
 from .importing import ImportReport, Sheet, SheetError, import_sheet, read_sheet, sheet_limits
+from .importing.report import LISTED_ROWS
 from .models import Project
 
 # Projects whose records the admin's export makes at a time.
 EXPORT_CHUNK_SIZE = 2000
-# Rows with errors the preview lists, at most.
-LISTED_INVALID_ROWS = 100
 OUTCOME_TO_IMPORT_TYPE = {
     "new": RowResult.IMPORT_TYPE_NEW,
     "changed": RowResult.IMPORT_TYPE_UPDATE,
@@ -157,9 +155,7 @@ class ProjectResource(resources.ModelResource):
         **kwargs,
     ) -> Result:
         sheet = Sheet(headers=[str(h or "") for h in (dataset.headers or [])], rows=[list(row) for row in dataset])
-        self.report = report = import_sheet(
-            sheet, dry_run=dry_run, publish=self.publish, wait_seconds=settings.IMPORT_LOCK_WAIT_SECONDS
-        )
+        self.report = report = import_sheet(sheet, dry_run=dry_run, publish=self.publish)
         return self.result_from_report(report)
 
     def result_from_report(self, report: ImportReport) -> Result:
@@ -171,13 +167,11 @@ class ProjectResource(resources.ModelResource):
         result.created = {kind: names for kind, names in report.created.items() if names}
         for message in report.file_errors:
             result.append_base_error(Error(SheetError(message)))
-        listed_invalid = 0
         for row in report.rows:
             if row.errors:
                 result.totals[RowResult.IMPORT_TYPE_INVALID] += 1
                 # However many rows have errors, the page lists the first ones (the totals count them all).
-                if listed_invalid < LISTED_INVALID_ROWS:
-                    listed_invalid += 1
+                if len(result.invalid_rows) < LISTED_ROWS:
                     by_column: dict[str, list[str]] = {}
                     for error in row.errors:
                         by_column.setdefault(error.column, []).append(error.message)

@@ -8,6 +8,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
+logger = logging.getLogger(__name__)
+
 
 class SiteLanguageMiddleware:
     """Italian unless the visitor chose another language with the switcher (the language cookie).
@@ -84,9 +86,6 @@ class RejectNulCharactersMiddleware:
     def _in(data) -> bool:
         items = data.lists() if hasattr(data, "lists") else ((key, [value]) for key, value in data.items())
         return any("\x00" in key or any("\x00" in value for value in values) for key, values in items)
-
-
-logger = logging.getLogger(__name__)
 
 
 class DatabaseUnavailableMiddleware:

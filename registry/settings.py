@@ -308,7 +308,8 @@ IMPORT_MAX_BYTES = int(float(os.environ.get("IMPORT_MAX_MB", "10")) * 1024 * 102
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "50000"))
 IMPORT_MAX_COLUMNS = 200
 IMPORT_MAX_UNZIPPED_BYTES = int(float(os.environ.get("IMPORT_MAX_UNZIPPED_MB", "100")) * 1024 * 1024)
-# How long an import confirmed in the admin waits for another to finish (well within gunicorn's timeout).
+# How long an import waits for another to finish (the admin's well within gunicorn's timeout; the command
+# has its own --wait).
 IMPORT_LOCK_WAIT_SECONDS = float(os.environ.get("IMPORT_LOCK_WAIT_SECONDS", "15"))
 
 # An admin upload waits here between its preview and its confirmation (projects.uploads); one left

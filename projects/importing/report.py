@@ -11,6 +11,7 @@ if TYPE_CHECKING:  # the rows refer back to this module for CellError
 
 # However many a sheet has, a report lists this many errors and unknown columns and sums up the rest.
 LISTED_ERRORS = 100
+LISTED_ROWS = 100  # rows with errors, in the admin's preview
 LISTED_COLUMNS = 20
 LISTED_HEADER_LENGTH = 60
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from ..models import Municipality
@@ -12,21 +13,18 @@ from .report import ImportReport
 from .rows import RowReader
 from .sheets import Sheet
 
-# How long an import waits for another to finish unless told (the admin: IMPORT_LOCK_WAIT_SECONDS;
-# the command: --wait).
-DEFAULT_WAIT_SECONDS = 15
-
 
 def import_sheet(
-    sheet: Sheet, *, dry_run: bool, publish: bool = False, wait_seconds: float = DEFAULT_WAIT_SECONDS
+    sheet: Sheet, *, dry_run: bool, publish: bool = False, wait_seconds: float | None = None
 ) -> ImportReport:
     """Check every row of the sheet and, when none has an error and this is not a dry run, write them.
 
     A real import holds the import lock (projects.services.locks) from before it reads what is
-    stored until it has written: a second import waits up to `wait_seconds` and then reads what the
-    first wrote. One that cannot get the lock, or that finds the registry changed under it, writes
-    nothing and says so in the report. The Django admin (through django-import-export, see
-    projects/resources.py) and the `import_projects` command both call this.
+    stored until it has written: a second import waits up to `wait_seconds` (IMPORT_LOCK_WAIT_SECONDS
+    unless told) and then reads what the first wrote. One that cannot get the lock, or that finds
+    the registry changed under it, writes nothing and says so in the report. The Django admin
+    (through django-import-export, see projects/resources.py) and the `import_projects` command
+    both call this.
     """
     columns = SheetColumns(sheet.headers)
     report = ImportReport(rows=[], unknown_columns=columns.unknown)
@@ -40,7 +38,8 @@ def import_sheet(
         _check_and_write(sheet, columns, report, publish=publish, write=False)
         return report
     try:
-        with transaction.atomic(), import_lock(wait_seconds=wait_seconds):
+        wait = settings.IMPORT_LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds
+        with transaction.atomic(), import_lock(wait_seconds=wait):
             _check_and_write(sheet, columns, report, publish=publish, write=True)
     except ImportBusy as error:
         report.busy = True

@@ -14,9 +14,8 @@ from django.core.management import call_command
 
 from partners.models import Partner
 from projects.importing import SheetError, SheetLimits, read_sheet
-from projects.importing.report import LISTED_COLUMNS, LISTED_ERRORS
+from projects.importing.report import LISTED_COLUMNS, LISTED_ERRORS, LISTED_ROWS
 from projects.models import Funder, Project
-from projects.resources import LISTED_INVALID_ROWS
 from projects.uploads import uploads_purge
 from tests.commands import run_command
 from tests.hostile_files import HOSTILE_FILES, HostileFile, dimension_of_the_whole_grid
@@ -152,13 +151,13 @@ def test_the_command_lists_the_first_errors_and_counts_the_rest(tmp_path):
 def test_the_preview_lists_the_first_rows_with_errors_and_counts_them_all(client, editor):
     client.force_login(editor)
 
-    response = admin_upload(client, "schede.csv", rows_with_errors(LISTED_INVALID_ROWS + 30))
+    response = admin_upload(client, "schede.csv", rows_with_errors(LISTED_ROWS + 30))
 
     assert response.status_code == 400
-    assert len(response.context["result"].invalid_rows) == LISTED_INVALID_ROWS
+    assert len(response.context["result"].invalid_rows) == LISTED_ROWS
     page = response.content.decode()
-    assert f"{LISTED_INVALID_ROWS + 30} rows with errors" in page
-    assert f"The first {LISTED_INVALID_ROWS} rows with errors are listed." in page
+    assert f"{LISTED_ROWS + 30} rows with errors" in page
+    assert f"The first {LISTED_ROWS} rows with errors are listed." in page
 
 
 def test_unknown_columns_are_listed_up_to_a_bound_and_shortened(tmp_path, client, editor):

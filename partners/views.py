@@ -1,12 +1,13 @@
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from registry.enums import Role
 from registry.pagination import paginate
 
-from .filters import PartnerFilter, with_project_counts
+from . import network
+from .filters import PartnerFilter, in_name_order, with_project_counts
 from .models import Partner
 
 
@@ -14,7 +15,7 @@ from .models import Partner
 def partner_list(request):
     partner_filter = PartnerFilter(request.GET or None, queryset=Partner.objects.in_published_projects())
     invalid = partner_filter.is_bound and not partner_filter.form.is_valid()
-    partners = with_project_counts(partner_filter.qs).order_by("name") if not invalid else Partner.objects.none()
+    partners = in_name_order(with_project_counts(partner_filter.qs)) if not invalid else Partner.objects.none()
     page_context, error = paginate(request, partners, settings.PROJECTS_PER_PAGE * 2)
     if error:
         return error
@@ -28,7 +29,12 @@ def partner_detail(request, slug: str):
     partner = get_object_or_404(Partner.objects.in_published_projects(), slug=slug)
     # Through the reverse relation, so that partners never imports the projects app.
     links = partner.participations.filter(project__is_published=True)
-    counts = {role: count for role, count in links.values_list("role").annotate(n=Count("pk")).order_by()}
+    # One pass over its links for both figures: the links in each role, and the projects (one may hold two roles).
+    totals = links.aggregate(
+        projects=Count("project_id", distinct=True),
+        **{f"as_{role}": Count("pk", filter=Q(role=role)) for role in Role.values},
+    )
+    counts = {role: totals[f"as_{role}"] for role in Role.values}
     # Some organisations take part in thousands of projects: their list is paged, lead roles first.
     page_context, error = paginate(
         request,
@@ -38,6 +44,7 @@ def partner_detail(request, slug: str):
     )
     if error:
         return error
+    collaborators = network.collaborators(partner)
     by_role = {role: [] for role in Role}
     for link in page_context["page_obj"].object_list:
         by_role[Role(link.role)].append(link)
@@ -47,6 +54,8 @@ def partner_detail(request, slug: str):
         "projects_by_role": [
             (role.label, counts.get(role.value, 0), items) for role, items in by_role.items() if items
         ],
-        "project_count": links.values("project_id").distinct().count() if len(counts) > 1 else sum(counts.values()),
+        "project_count": totals["projects"],
+        "collaborators": collaborators,
+        "picture": network.picture(partner, collaborators),
     }
     return render(request, "partners/partner_detail.html", context)

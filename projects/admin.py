@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
@@ -5,16 +6,21 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportMixin
 
-from registry.enums import Role, Status, Theme
+from registry.enums import CorrectionStatus, Role, Status, Theme
 
 from .exports import template_sheet
 from .forms import ProjectAdminForm, ProjectImportForm
 from .importing import SheetError
 from .models import (
+    CorrectionSuggestion,
     Funder,
     Municipality,
     Participation,
@@ -26,6 +32,7 @@ from .models import (
 )
 from .resources import ProjectResource, ProjectSheetCSV, ProjectSheetXLSX
 from .services import projects_delete, projects_index, projects_publish
+from .services.corrections import correction_review, corrections_review
 
 
 class ParticipationFormSet(BaseInlineFormSet):
@@ -61,6 +68,54 @@ class ThemeInline(admin.TabularInline):
 class TargetGroupInline(admin.TabularInline):
     model = ProjectTargetGroup
     extra = 0
+
+
+class CorrectionFormSet(BaseInlineFormSet):
+    """A status or note changed beside the project is saved through the write layer, which records who reviewed
+    the suggestion and when."""
+
+    reviewer = None  # the editor saving the page, set by CorrectionInline.get_formset
+
+    def save_existing(self, form, obj, commit=True):
+        # The form has already set its values on `obj`: the stored row tells whether the status changed.
+        stored = self.model.objects.get(pk=obj.pk)
+        return correction_review(correction=stored, status=obj.status, note=obj.note, reviewer=self.reviewer)
+
+
+class CorrectionInline(admin.TabularInline):
+    """Visitors' suggestions for this project, newest first: editors set their status and note here."""
+
+    model = CorrectionSuggestion
+    formset = CorrectionFormSet
+    template = "admin/projects/project/corrections_inline.html"
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ["created_at", "message", "source", "sender", "status", "note", "review"]
+    readonly_fields = ["created_at", "message", "source", "sender", "review"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("reviewed_by")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs.setdefault("widgets", {"note": forms.Textarea(attrs={"rows": 3, "cols": 30})})
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.reviewer = request.user
+        return formset
+
+    def has_add_permission(self, request, obj=None):
+        return False  # suggestions come from the public form only
+
+    @admin.display(description=_("sender"))
+    def sender(self, obj):
+        return obj.sender or "—"
+
+    @admin.display(description=_("reviewed"))
+    def review(self, obj):
+        if obj.reviewed_at is None:
+            return "—"
+        when = date_format(timezone.localtime(obj.reviewed_at), "SHORT_DATETIME_FORMAT")
+        return f"{obj.reviewed_by or '—'}, {when}"
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -99,7 +154,7 @@ class ProjectAdmin(ImportExportMixin, admin.ModelAdmin):
     search_help_text = _("Title, acronym, code, CUP, summary or organisation.")
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["funders", "programmes", "territories", "related"]
-    inlines = [ParticipationInline, ThemeInline, TargetGroupInline]
+    inlines = [ParticipationInline, ThemeInline, TargetGroupInline, CorrectionInline]
     actions = ["publish", "unpublish"]
     list_per_page = 50
     # A total order the title index serves (the admin would otherwise add "-pk", which it cannot).
@@ -139,6 +194,10 @@ class ProjectAdmin(ImportExportMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("participations__partner")
+
+    def get_inlines(self, request, obj):
+        # A new project has no suggestions yet: its page does not list them.
+        return self.inlines if obj is not None else [i for i in self.inlines if i is not CorrectionInline]
 
     def get_search_results(self, request, queryset, search_term):
         # The site's search (Italian full text on PostgreSQL, indexed), drafts included: no DISTINCT needed.
@@ -352,3 +411,85 @@ class MunicipalityAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CorrectionSuggestion)
+class CorrectionSuggestionAdmin(admin.ModelAdmin):
+    """Every suggestion sent from the project pages; the project's own page lists its suggestions too."""
+
+    list_display = ["created_at", "excerpt", "project_link", "status", "reviewed_by", "reviewed_at"]
+    list_display_links = ["created_at", "excerpt"]
+    list_filter = ["status", "created_at", "reviewed_at"]
+    list_select_related = ["project", "reviewed_by"]
+    search_fields = ["message", "source", "sender_name", "sender_email", "project__title"]
+    search_help_text = _("What is wrong, source, sender or project title.")
+    show_facets = admin.ShowFacets.ALWAYS  # "New (3)": how many wait for review, beside each status
+    actions = ["accept", "dismiss"]
+    list_per_page = 50
+    readonly_fields = [
+        "project_link",
+        "created_at",
+        "message",
+        "source",
+        "sender_name",
+        "sender_email",
+        "reviewed_by",
+        "reviewed_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["project_link", "created_at", "message", "source", "sender_name", "sender_email"]}),
+        (
+            _("Review"),
+            {
+                "fields": ["status", "note", "reviewed_by", "reviewed_at"],
+                "description": _(
+                    "Accepting a suggestion does not change the project: open the project, correct it and save it, "
+                    "then mark the suggestion accepted. The sender's name and e-mail are for replying only: they "
+                    "are never published."
+                ),
+            },
+        ),
+    ]
+
+    def has_add_permission(self, request):
+        return False  # suggestions come from the public form only
+
+    def save_model(self, request, obj, form, change):
+        # The form has already set its values on `obj`: the stored row tells whether the status changed.
+        stored = CorrectionSuggestion.objects.get(pk=obj.pk)
+        correction_review(correction=stored, status=obj.status, note=obj.note, reviewer=request.user)
+
+    def changelist_view(self, request, extra_context=None):
+        waiting = CorrectionSuggestion.objects.unreviewed().count()
+        subtitle = ngettext("%d suggestion waits for review", "%d suggestions wait for review", waiting) % waiting
+        return super().changelist_view(request, {"subtitle": subtitle, **(extra_context or {})})
+
+    @admin.display(description=_("what is wrong"))
+    def excerpt(self, obj):
+        return Truncator(obj.message).chars(90)
+
+    @admin.display(description=_("project"), ordering="project__title")
+    def project_link(self, obj):
+        url = reverse("admin:projects_project_change", args=[obj.project_id])
+        return format_html('<a href="{}">{}</a>', url, obj.project.title)
+
+    @admin.action(description=_("Mark the selected suggestions accepted"), permissions=["change"])
+    def accept(self, request, queryset):
+        count = corrections_review(corrections=queryset, status=CorrectionStatus.ACCEPTED, reviewer=request.user)
+        self.message_user(
+            request,
+            ngettext(
+                "%d suggestion marked accepted. The projects change only as you edit them.",
+                "%d suggestions marked accepted. The projects change only as you edit them.",
+                count,
+            )
+            % count,
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Dismiss the selected suggestions"), permissions=["change"])
+    def dismiss(self, request, queryset):
+        count = corrections_review(corrections=queryset, status=CorrectionStatus.DISMISSED, reviewer=request.user)
+        self.message_user(
+            request, ngettext("%d suggestion dismissed.", "%d suggestions dismissed.", count) % count, messages.SUCCESS
+        )

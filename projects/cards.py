@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.db.models import F, OuterRef, QuerySet, Subquery, TextField, Value
 from django.db.models.functions import Coalesce, Concat, NullIf
 from django.urls import reverse
+from django.utils.translation import get_language
 
 from registry.enums import InitiativeKind, Role, Status, Theme
 
@@ -103,19 +104,24 @@ class ProjectCard:
     territories: str
     countries: str
     themes: list[str]
+    # The period's bounds as stored (for pictures of it): None when the sources do not give them.
+    start: dt.date | None = None
+    end: dt.date | None = None
 
     @classmethod
-    def read(cls, ids: Sequence[int], today: dt.date) -> list[ProjectCard]:
-        """The cards of these projects, in this order, from one query (a project deleted meanwhile is left out)."""
+    def read(cls, ids: Sequence[int], today: dt.date, language: str | None = None) -> list[ProjectCard]:
+        """The cards of these projects, in this order, from one query (a project deleted meanwhile is left out);
+        their periods in `language` (the page's by default)."""
         if not ids:
             return []
+        language = language or get_language()
         found = {row[0]: row for row in CARD_ROWS.rows(ids)}
         # Reversed once for the page (forty reverse() calls took a fifth of its cards' time); slugs need no quoting.
         paths = (reverse("projects:detail", args=[SLUG_MARK]), reverse("partners:detail", args=[SLUG_MARK]))
-        return [cls._of_row(found[pk], today, *paths) for pk in ids if pk in found]
+        return [cls._of_row(found[pk], today, language, *paths) for pk in ids if pk in found]
 
     @classmethod
-    def _of_row(cls, row: tuple, today: dt.date, project_path: str, partner_path: str) -> ProjectCard:
+    def _of_row(cls, row: tuple, today: dt.date, language: str, project_path: str, partner_path: str) -> ProjectCard:
         (_, slug, kind, title, acronym, countries, period_text, start, start_precision, end, end_precision,
          duration_months, lead_name, lead_slug, programmes, funders, territories, themes) = row  # fmt: skip
         if isinstance(countries, str):  # JSON as the database keeps it (CompiledQuery applies no converters)
@@ -123,11 +129,12 @@ class ProjectCard:
         programme_names = "; ".join(item.split(PART_SEPARATOR)[1] for item in _items(programmes))
         funder_names = ", ".join(_items(funders))
         project_status = status.status_on(start, end, today)
+        # The registry's one style for every period; the source's own words only when nothing could be read in them.
         period = (
-            period_text
-            or periods.Period(
+            periods.Period(
                 periods.stored_bound(start, start_precision), periods.stored_bound(end, end_precision), duration_months
-            ).label()
+            ).label(language)
+            or period_text
         )
         return cls(
             url=project_path.replace(SLUG_MARK, slug),
@@ -143,4 +150,6 @@ class ProjectCard:
             territories="; ".join(_items(territories)),
             countries=", ".join(countries or []),
             themes=[Theme(code).label for code in sorted(_items(themes), key=THEME_ORDER.__getitem__)],
+            start=start,
+            end=end,
         )

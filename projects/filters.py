@@ -216,7 +216,7 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
         name = self.param_map[param[1:] if descending else param]
         field = F(name)
         if not Project._meta.get_field(name).null:
-            # No NULLS clause where there are no NULLs: the index on (title, id) serves both directions.
+            # No NULLS clause where there are no NULLs: the index on (title_key, id) serves both directions.
             return field.desc() if descending else field.asc()
         return field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
 
@@ -226,7 +226,7 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
         ordering = [self.get_ordering_value(param) for param in value]
         if value[0].lstrip("-") == "title":  # ties broken in the same direction, as the index reads them
             return qs.order_by(*ordering, "-pk" if value[0].startswith("-") else "pk")
-        return qs.order_by(*ordering, "title", "pk")
+        return qs.order_by(*ordering, "title_key", "pk")
 
 
 class YearFilter(django_filters.NumberFilter):
@@ -279,9 +279,10 @@ class ProjectFilter(django_filters.FilterSet):
         max_value=2200,
         widget=OptionsSelect(choices=[("", _("All"))]),
     )
+    # By title is in Italian alphabetical order (case and accents ignored): the folded title the registry keeps.
     sort = NullsLastOrderingFilter(
         label=_("Sort by"),
-        fields=(("title", "title"), ("start", "start"), ("end", "end")),
+        fields=(("title_key", "title"), ("start", "start"), ("end", "end")),
         field_labels={
             "title": _("title (A–Z)"),
             "-title": _("title (Z–A)"),
@@ -310,7 +311,7 @@ class ProjectFilter(django_filters.FilterSet):
         if sort:
             return self.filters["sort"].filter(queryset, sort)
         by_relevance = self._by_relevance(queryset)
-        return queryset.order_by("title", "pk") if by_relevance is None else by_relevance
+        return queryset.order_by("title_key", "pk") if by_relevance is None else by_relevance
 
     def _by_relevance(self, queryset):
         """With words and no sort chosen, the best matches first; None otherwise (or where the database cannot
@@ -319,7 +320,7 @@ class ProjectFilter(django_filters.FilterSet):
         relevance = rank(words) if words else None
         if relevance is None or self._chosen.get("sort"):
             return None
-        return queryset.annotate(relevance=relevance).order_by("-relevance", "title", "pk")
+        return queryset.annotate(relevance=relevance).order_by("-relevance", "title_key", "pk")
 
     @property
     def _chosen(self) -> dict:

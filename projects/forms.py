@@ -1,11 +1,12 @@
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export.forms import ImportForm
 
 from . import periods
 from .importing.sheets import readable_size
-from .models import Project
+from .models import CorrectionSuggestion, Project
 from .services import ProjectKeys, ProjectMatchError, project_match
 
 
@@ -80,3 +81,61 @@ class ProjectImportForm(ImportForm):
                 % {"size": readable_size(upload.size), "limit": readable_size(settings.IMPORT_MAX_BYTES)}
             )
         return upload
+
+
+class CorrectionForm(forms.ModelForm):
+    """A visitor's suggested correction to a project's page, with a field people never see.
+
+    The `website` field is hidden from sight and from assistive technology, and labelled for anyone who reaches
+    it anyway; programs that fill in every field fill it in, and the form is then refused (projects.views).
+    """
+
+    TRAP = "website"
+
+    website = forms.CharField(
+        label=gettext_lazy("Leave this field empty: it is there to recognise automated messages."),
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    class Meta:
+        model = CorrectionSuggestion
+        fields = ["message", "source", "sender_name", "sender_email"]
+        labels = {
+            "message": gettext_lazy("What is wrong or missing"),
+            "source": gettext_lazy("Source"),
+            "sender_name": gettext_lazy("Your name (optional)"),
+            "sender_email": gettext_lazy("Your e-mail address (optional)"),
+        }
+        help_texts = {
+            "message": gettext_lazy("Say which information on the page is wrong or missing, and what it should say."),
+            "source": gettext_lazy(
+                "A link, or the document or notice that says so (its title and date). Without a source the "
+                "editors cannot check the correction."
+            ),
+            "sender_name": "",
+            "sender_email": gettext_lazy("Only if you would like a reply."),
+        }
+        widgets = {
+            "message": forms.Textarea(attrs={"rows": 6}),
+            "source": forms.Textarea(attrs={"rows": 3}),
+            "sender_name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "sender_email": forms.EmailInput(attrs={"autocomplete": "email"}),
+        }
+
+    @property
+    def caught(self) -> bool:
+        """Whether the hidden field was filled in, as automated senders do."""
+        return bool(self.data.get(self.TRAP, "").strip())
+
+    def clean(self):
+        data = super().clean()
+        if self.caught:
+            self.add_error(
+                None,
+                _(
+                    "Your suggestion was not sent: a field meant to stay empty was filled in, as automated "
+                    "programs do. Check your text and send it again."
+                ),
+            )
+        return data

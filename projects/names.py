@@ -53,3 +53,11 @@ def title_keys(title: str, acronym: str = "") -> tuple[str, str]:
     if not acronym_part or title_key == acronym_part or title_key.startswith(acronym_part + " "):
         return title_key, ""
     return title_key, f"{acronym_part} {title_key}"
+
+
+@functools.lru_cache(maxsize=65536)
+def sort_key(name: str) -> tuple[str, str]:
+    """Where a name goes in an alphabetical list as Italian readers expect it: case, accents, apostrophes and
+    dots ignored ("Forlì" before "Forlimpopoli", "Samadhi" before "SEMIinARIA"), as a project's stored
+    `title_key` sorts; names that differ only in those keep one fixed order."""
+    return fold_name(undot(name)), name

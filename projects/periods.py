@@ -100,11 +100,11 @@ class Bound:
             return f"{self.date.year:04d}-{self.date.month:02d}"
         return self.date.isoformat()
 
-    def label(self) -> str:
-        """The bound in Italian words at its precision: "2024", "maggio 2024", "1 maggio 2024"."""
+    def label(self, language: str = "it") -> str:
+        """The bound in words at its precision: "2024", "maggio 2024", "1 maggio 2024" (in English "May 2024")."""
         if self.precision is Precision.YEAR:
             return str(self.date.year)
-        month = MONTH_NAMES[self.date.month]
+        month = _words(language).months[self.date.month]
         if self.precision is Precision.MONTH:
             return f"{month} {self.date.year}"
         return f"{self.date.day} {month} {self.date.year}"
@@ -116,13 +116,74 @@ class Period:
     end: Bound | None = None
     duration_months: int | None = None
 
-    def label(self) -> str:
-        parts = [bound.label() for bound in (self.start, self.end) if bound]
-        text = " – ".join(parts)
-        if self.duration_months:
-            months = f"{self.duration_months} {'mese' if self.duration_months == 1 else 'mesi'}"
-            text = f"{months} ({text})" if text else months
-        return text
+    def label(self, language: str = "it", *, duration: bool = True) -> str:
+        """The period in one style whatever the source wrote: "maggio 2024 – dicembre 2025", "dal 2024",
+        "fino a dicembre 2025", "2025 – 2028 (36 mesi)", "26 mesi"; "" when nothing is known."""
+        return "".join(text for text, _ in self.parts(language, duration=duration))
+
+    def parts(self, language: str = "it", *, duration: bool = True) -> list[tuple[str, str]]:
+        """The label in pieces, each with the ISO 8601 date it names ("" for the words between), so that a page
+        can mark each date up for machines (<time datetime="2024-05">) while people read words."""
+        words = _words(language)
+        start, end = self.start, self.end
+        pieces: list[tuple[str, str]] = []
+        if start and end:
+            pieces = [(start.label(language), start.iso()), (" – ", ""), (end.label(language), end.iso())]
+        elif start:
+            pieces = [(words.since[start.precision] + " ", ""), (start.label(language), start.iso())]
+        elif end:
+            pieces = [(words.until[end.precision] + " ", ""), (end.label(language), end.iso())]
+        if duration and self.duration_months:
+            months = words.duration(self.duration_months)
+            pieces = [*pieces, (f" ({months})", "")] if pieces else [(months, "")]
+        return pieces
+
+
+@dataclass(frozen=True)
+class _Words:
+    months: dict[int, str]
+    since: dict[Precision, str]  # before a start stated alone, by its precision ("dal 2024", "da maggio 2024")
+    until: dict[Precision, str]
+    one_month: str
+    months_word: str
+
+    def duration(self, months: int) -> str:
+        return f"{months} {self.one_month if months == 1 else self.months_word}"
+
+
+_ITALIAN = _Words(
+    months=MONTH_NAMES,
+    since={Precision.YEAR: "dal", Precision.MONTH: "da", Precision.DAY: "dal"},
+    until={Precision.YEAR: "fino al", Precision.MONTH: "fino a", Precision.DAY: "fino al"},
+    one_month="mese",
+    months_word="mesi",
+)
+_ENGLISH = _Words(
+    # Written out: calendar.month_name follows the process's locale, not the page's language.
+    months={
+        1: "January",
+        2: "February",
+        3: "March",
+        4: "April",
+        5: "May",
+        6: "June",
+        7: "July",
+        8: "August",
+        9: "September",
+        10: "October",
+        11: "November",
+        12: "December",
+    },  # fmt: skip
+    since=dict.fromkeys(Precision, "from"),
+    until=dict.fromkeys(Precision, "until"),
+    one_month="month",
+    months_word="months",
+)
+
+
+def _words(language: str) -> _Words:
+    """Italian for Italian pages (and when no language is given), English for any other."""
+    return _ITALIAN if not language or language.split("-")[0] == "it" else _ENGLISH
 
 
 def _normalise(text: str) -> str:

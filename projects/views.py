@@ -4,26 +4,35 @@ from django import forms
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
-from django.middleware.csrf import get_token
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
 
 from registry.pagination import paginate
+from registry.security import client_address
 
-from . import exports
+from . import exports, periods
 from .cards import ProjectCard
 from .facets import Facets, facet_counts
 from .filters import ProjectFilter
+from .forms import CorrectionForm
 from .models import Facet, IndexState, Municipality, Project
+from .names import sort_key
 from .search import RANKED_AT_MOST, Words, suggestion
+from .services.corrections import correction_create, correction_quota_spent, correction_quota_take
 
 # Fewer results than this and the page offers the closest words the registry knows.
 FEW_RESULTS = 3
 READ_BY_IDS_AT_MOST = RANKED_AT_MOST
+# The lists whose options are names (the others follow their vocabulary's order, or the years').
+NAMED_FACETS = {Facet.FUNDER, Facet.PROGRAMME, Facet.REGION, Facet.PROVINCE, Facet.COUNTRY}
+# Filters whose values are names as the sources write them (in Italian on an English page too).
+DATA_FILTERS = {"funder", "programme", "partner", "lead_partner", "region", "province", "municipality"}
 EXPORT_CHUNK_SIZE = 5000
 
 
@@ -50,6 +59,18 @@ def active_filters(project_filter: ProjectFilter, facets: Facets | None, query) 
     return shown
 
 
+def kept_parameters(project_filter: ProjectFilter, query, *, leaving_out: str) -> list[tuple[str, str]]:
+    """The filters in the query string but one, as (name, value) for the hidden inputs of a form that changes
+    only that one (the sort beside the results, the filters without the sort)."""
+    return [
+        (name, value)
+        for name, values in query.lists()
+        if name in project_filter.form.fields and name != leaving_out
+        for value in values
+        if value
+    ]
+
+
 def show_counts(project_filter: ProjectFilter, facets: Facets) -> None:
     """Offer in each list only the choices that give projects, each with how many."""
     for name, options in facets.options.items():
@@ -58,6 +79,8 @@ def show_counts(project_filter: ProjectFilter, facets: Facets) -> None:
             continue
         choices = list(field.widget.choices)
         blank = [choices[0]] if choices and choices[0][0] == "" else [("", _("All"))]
+        if name in NAMED_FACETS:  # in Italian alphabetical order, as every list of names
+            options = sorted(options, key=lambda option: sort_key(str(option.label)))
         field.widget.choices = blank + [(o.value, f"{o.label} ({o.count})") for o in options]
 
 
@@ -80,18 +103,19 @@ def suggested_search(request, project_filter: ProjectFilter, result_count: int) 
 
 
 def list_cache_key(request) -> str:
-    """What the list's HTML depends on: the index (its stamp), the day (statuses), the language, the page
-    size and the query string, in any order."""
+    """What the list's HTML depends on: the index (its stamp), the day (statuses), the language (its words
+    and the links to the page in the other one), the site's address (the alternates in its head are
+    absolute), the page size and the query string, in any order."""
     query = sorted((name, value) for name, values in request.GET.lists() for value in values)
-    digest = hashlib.sha256(repr(query).encode()).hexdigest()
+    digest = hashlib.sha256(repr((request.build_absolute_uri("/"), query)).encode()).hexdigest()
     parts = (IndexState.current(), timezone.localdate(), get_language(), settings.PROJECTS_PER_PAGE, digest)
     return "project-list:" + ":".join(map(str, parts))
 
 
 @require_safe
 def project_list(request):
-    # The page changes only with the index: asked again, it is read from the cache whole, but for the CSRF
-    # token of the language form, which is each visitor's own and is put back in where it was.
+    # The page changes only with the index: asked again, it is read from the cache whole. It holds nothing
+    # of one visitor's (no form posts, so no CSRF token), and the key names all it depends on.
     key = list_cache_key(request)
     cached = cache.get(key)
     if cached is None:
@@ -99,13 +123,11 @@ def project_list(request):
         if isinstance(context, HttpResponse):
             return context
         status = 400 if context["invalid"] else 200
-        token = get_token(request)
-        html = render_to_string("projects/project_filter.html", {**context, "csrf_token": token}, request=request)
-        cached = (html.split(token), status)
+        cached = (render_to_string("projects/project_filter.html", context, request=request), status)
         if status == 200:
             cache.set(key, cached, settings.LIST_CACHE_SECONDS)
-    pieces, status = cached
-    return HttpResponse(get_token(request).join(pieces), status=status)
+    html, status = cached
+    return HttpResponse(html, status=status)
 
 
 def list_context(request) -> dict | HttpResponse:
@@ -116,7 +138,7 @@ def list_context(request) -> dict | HttpResponse:
     projects = project_filter.qs if not invalid else Project.objects.none()
     chosen = project_filter.form.cleaned_data if project_filter.is_bound and not invalid else {}
     if Words.parse(chosen.get("q") or "") and facets.count > RANKED_AT_MOST and not chosen.get("sort"):
-        projects = projects.order_by("title", "pk")
+        projects = projects.order_by("title_key", "pk")
     elif facets and facets.count <= READ_BY_IDS_AT_MOST:
         # The facets know which projects the filters give: a few thousand are read by their ids faster than
         # the filters' conditions select them (q and three filters at 100,000 projects: 25 ms against 140 ms).
@@ -148,6 +170,9 @@ def list_context(request) -> dict | HttpResponse:
         "filter": project_filter,
         "cards": ProjectCard.read(list(page_context["page_obj"].object_list), timezone.localdate()),
         "active_filters": active_filters(project_filter, facets, request.GET),
+        "kept_for_sort": kept_parameters(project_filter, request.GET, leaving_out="sort"),
+        "sort_chosen": request.GET.get("sort", ""),
+        "data_filters": DATA_FILTERS,
         "suggestion": suggestion_context,
         "candidates": {
             name: field.candidates
@@ -209,9 +234,67 @@ def project_detail(request, slug: str):
         for municipality in municipalities:
             by_province.setdefault(municipality.province_code, []).append(municipality)
         territories.append((territory, len(municipalities), sorted(by_province.items())))
+    # The regions for the map: one query, however many municipalities the territories hold.
+    list_path = reverse("projects:list")
+    region_names = (
+        Municipality.objects.filter(territories__projects=project)
+        .order_by("region_code")
+        .values_list("region_code", "region_name")
+        .distinct()
+    )
+    regions = [{"code": code, "name": name, "url": f"{list_path}?region={code}"} for code, name in region_names]
     context = {
         "project": project,
         "territories": territories,
+        "regions": regions,
         "related": [p for p in project.related.all() if p.is_published],
+        # The period in words, each date marked up with its ISO form; the duration has a line of its own.
+        "period_parts": periods.Period(project.start_bound, project.end_bound).parts(get_language()),
     }
     return render(request, "projects/project_detail.html", context)
+
+
+CORRECTION_FORM = "projects/correction_form.html"
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def project_correction(request, slug: str):
+    """A visitor suggests a correction to a published project; the editors review it in the admin.
+
+    Never cached, by the site or by a browser: the page holds the visitor's own CSRF token. A bound form with
+    the hidden field filled in is refused like any other bad input (400), with the hidden field emptied: a
+    person whose browser filled it sends again with one click and loses nothing, where an answer that faked
+    success would tell them a suggestion was received that never was. Both it and a saved suggestion count
+    towards the address's limit, so that a program retrying is stopped as well.
+    """
+    project = get_object_or_404(Project.objects.published().only("pk", "slug", "title"), slug=slug)
+    if request.method != "POST":
+        return render(request, CORRECTION_FORM, {"project": project, "form": CorrectionForm()})
+    address = client_address(request)
+    form = CorrectionForm(request.POST)
+    if correction_quota_spent(address=address):
+        return correction_refused(request, project, form)
+    if not form.is_valid():
+        if form.caught:
+            correction_quota_take(address=address)
+        return render(request, CORRECTION_FORM, {"project": project, "form": form}, status=400)
+    if not correction_quota_take(address=address):
+        return correction_refused(request, project, form)
+    fields = {name: form.cleaned_data[name] for name in CorrectionForm.Meta.fields}
+    correction_create(project=project, **fields)
+    return redirect("projects:correction-sent", slug=project.slug)
+
+
+def correction_refused(request, project: Project, form: CorrectionForm) -> HttpResponse:
+    """The 429 page: what the visitor typed is shown again, so that nothing is lost while they wait."""
+    context = {"project": project, "form": form, "limited": True, "limit": settings.CORRECTION_RATE_LIMIT}
+    response = render(request, CORRECTION_FORM, context, status=429)
+    response["Retry-After"] = str(int(settings.CORRECTION_RATE_WINDOW.total_seconds()))
+    return response
+
+
+@require_safe
+def project_correction_sent(request, slug: str):
+    project = get_object_or_404(Project.objects.published().only("pk", "slug", "title"), slug=slug)
+    return render(request, "projects/correction_sent.html", {"project": project})

@@ -6,6 +6,7 @@ that a filter, an export or an import reads a code's label from one place.
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
@@ -103,3 +104,11 @@ class TargetGroup(models.TextChoices):
 class Reach(models.TextChoices):
     DIRECT = "direct", _("Direct beneficiaries")
     INDIRECT = "indirect", _("Indirect beneficiaries")
+
+
+class CorrectionStatus(models.TextChoices):
+    """Where a visitor's suggested correction stands; accepting one does not change the project by itself."""
+
+    NEW = "new", pgettext_lazy("correction", "New")
+    ACCEPTED = "accepted", pgettext_lazy("correction", "Accepted")
+    DISMISSED = "dismissed", pgettext_lazy("correction", "Dismissed")

@@ -86,7 +86,7 @@ MIDDLEWARE = [
     "registry.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "registry.middleware.SiteLanguageMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     # Before anything reads the session or the request's data; after the language, so that the 400 page is in it.
     "registry.middleware.RejectNulCharactersMiddleware",
     "registry.routers.RouteReadsMiddleware",
@@ -129,7 +129,10 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "registry.context_processors.language_links",
             ],
+            # registry/ is the project package, not an installed app: its tag libraries are named here.
+            "libraries": {"pictures": "registry.templatetags.pictures", "sources": "registry.templatetags.sources"},
         },
     },
 ]
@@ -197,6 +200,11 @@ PROJECTS_PER_PAGE = 20
 # How long a page of the project list (results and counts) is kept in the cache; any change to the
 # public index makes a new key at once, so this only bounds the memory of pages nobody asks again.
 LIST_CACHE_SECONDS = int(os.environ.get("LIST_CACHE_SECONDS", "600"))
+# Corrections suggested from a project's page: how many one client address (registry.security.client_address,
+# as the login's and the API's limits read it) may send in CORRECTION_RATE_WINDOW, counted in the default
+# cache (per process unless CACHE_URL names a shared one); past it the form answers 429.
+CORRECTION_RATE_LIMIT = int(os.environ.get("CORRECTION_RATE_LIMIT", "5"))
+CORRECTION_RATE_WINDOW = timedelta(minutes=int(os.environ.get("CORRECTION_RATE_MINUTES", "60")))
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

@@ -1,10 +1,12 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from projects import api
-from registry import views
+from projects.feeds import LatestProjectsFeed
+from registry import overviews, sources, views
 
 api_urlpatterns = [
     # Fixed paths under projects/ (such as projects/facets/) go here, before the router: its detail
@@ -17,13 +19,35 @@ api_urlpatterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
 ]
 
+funder_urlpatterns = [
+    path("", overviews.funder_list, name="list"),
+    path("<slug:slug>/", overviews.funder_detail, name="detail"),
+]
+
+place_urlpatterns = [
+    path("", overviews.place_index, name="index"),
+    path("<slug:region>/", overviews.region_detail, name="region"),
+    path("<slug:region>/<slug:province>/", overviews.province_detail, name="province"),
+    path("<slug:region>/<slug:province>/<slug:municipality>/", overviews.municipality_detail, name="municipality"),
+]
+
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="projects:list", permanent=False), name="home"),
-    path("projects/", include("projects.urls")),
-    path("partners/", include("partners.urls")),
     path("api/v1/", include((api_urlpatterns, "api"))),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.health, name="healthz"),
     path("health/", views.health, name="health"),
     path("admin/", admin.site.urls),
+    # The public pages in Italian at their plain address and in English under /en/: a page in either
+    # language can be linked, and the language is switched by a link.
+    *i18n_patterns(
+        path("", views.home, name="home"),
+        path("about/", views.about, name="about"),
+        path("feed/", LatestProjectsFeed(), name="feed"),
+        path("projects/", include("projects.urls")),
+        path("partners/", include("partners.urls")),
+        path("funders/", include((funder_urlpatterns, "funders"))),
+        path("places/", include((place_urlpatterns, "places"))),
+        path("sources/", sources.source_list, name="sources"),
+        path("sources/<slug:slug>/", sources.source_detail, name="source"),
+        prefix_default_language=False,
+    ),
 ]

@@ -7,11 +7,29 @@ from django.contrib import admin
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from registry import overviews
+
 logger = logging.getLogger(__name__)
+
+
+@require_safe
+def home(request):
+    """What the registry is, its figures, and the ways into it: words, places, themes, funders."""
+    return render(request, "registry/home.html", overviews.kept("home", build=overviews.home_data))
+
+
+@require_safe
+def about(request):
+    """What the registry holds, where it comes from, how to correct it and how to reuse it."""
+    names = {"projects_url": "projects:list", "places_url": "places:index", "funders_url": "funders:list"}
+    context = {key: reverse(name) for key, name in names.items()}
+    context.update(api_url=reverse("api:docs"), feed_url=reverse("feed"))
+    return render(request, "registry/about.html", context)
 
 
 @require_safe

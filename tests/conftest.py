@@ -1,6 +1,9 @@
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.core.management import call_command
+from django.test import override_settings
+from django.urls import clear_url_caches
 
 from projects.models import Municipality, Project
 
@@ -64,7 +67,15 @@ def pytest_collection_modifyitems(session, config, items):
 def client(client):
     """The test client, reading the site in English (the interface's second language).
 
-    Messages are checked in English; Italian, the default, has its own test.
+    Messages are checked in English, so the tests that take this client swap the two languages: English
+    at the plain addresses (/projects/), where the pages, the admin and the API answer in the default
+    language, and Italian under /it/. The URLs are built the same way; tests/test_language.py checks the
+    site as it runs, Italian at the plain addresses and English under /en/.
     """
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
+    # What one configuration kept (the URL resolver's prefixes, pages in the cache) is not read under the other.
+    with override_settings(LANGUAGE_CODE="en"):
+        clear_url_caches()
+        cache.clear()
+        yield client
+    clear_url_caches()
+    cache.clear()

@@ -48,7 +48,7 @@ def test_a_nul_in_a_public_request_answers_400(client, url):
     response = client.get(url)
 
     assert response.status_code == 400
-    assert "could not be understood" in response.content.decode()
+    assert "Request not understood" in response.content.decode()
 
 
 def test_every_admin_list_and_filter_answers_400_to_a_nul(client, superuser):

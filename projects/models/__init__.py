@@ -4,6 +4,7 @@ Vocabularies (themes, target groups, roles…) are in registry/enums.py, so noth
 to get a choice.
 """
 
+from .corrections import CorrectionSuggestion
 from .funding import Funder, Programme
 from .index import (
     LISTED_FACETS,
@@ -27,6 +28,7 @@ from .project import (
 )
 
 __all__ = [
+    "CorrectionSuggestion",
     "LISTED_FACETS",
     "Facet",
     "FacetCount",

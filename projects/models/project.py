@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from registry.enums import InitiativeKind, Reach, Role, Status, TargetGroup, Theme, role_position
@@ -161,7 +162,9 @@ class Project(models.Model):
     objects = ProjectQuerySet.as_manager()
 
     class Meta:
-        ordering = ["title"]
+        # Alphabetical as Italian readers expect (case and accents ignored: "Forlì" before "Forlimpopoli"),
+        # the same on both databases: the folded title is a plain column in byte order.
+        ordering = ["title_key", "pk"]
         verbose_name = _("project")
         verbose_name_plural = _("projects")
         permissions = [
@@ -192,7 +195,7 @@ class Project(models.Model):
             models.Index(fields=["start", "end"]),
             # Lists in title order (the public list and the admin's) read a page off this index whatever
             # the number of projects; the public list's periods are an index-only scan of the next one.
-            models.Index(fields=["title", "id"], name="project_title"),
+            models.Index(fields=["title_key", "id"], name="project_title_key"),
             models.Index(fields=["start", "end"], condition=Q(is_published=True), name="project_published_period"),
         ]
 
@@ -241,6 +244,14 @@ class Project(models.Model):
         if self.period_text:
             return self.period_text
         return periods.Period(self.start_bound, self.end_bound, self.duration_months).label()
+
+    @property
+    def public_period_label(self) -> str:
+        """The period as the public pages write it: in the page's language and the registry's one style
+        ("maggio 2024 – dicembre 2025"), or the source's own words when no date or duration could be read in them."""
+        return periods.Period(self.start_bound, self.end_bound, self.duration_months).label(get_language()) or (
+            self.period_text
+        )
 
     def status_on(self, today: dt.date) -> Status:
         return status.status_on(self.start, self.end, today)

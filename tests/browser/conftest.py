@@ -10,6 +10,8 @@ from pytest_django.live_server_helper import LiveServer
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
+from tests.browser.axe import Axe, require_axe, reset_width
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
@@ -70,3 +72,19 @@ def log_in(browser, live_server, user) -> None:
     browser.get(f"{live_server.url}/admin/login/")
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     browser.add_cookie({"name": settings.SESSION_COOKIE_NAME, "value": cookie, "path": "/"})
+
+
+@pytest.fixture
+def axe(browser):
+    """Visits and checks pages with axe-core at a desktop's and a phone's width (tests/browser/axe.py).
+
+    Skips, or fails under REQUIRE_BROWSER, before the test starts when axe-core is not installed. What it
+    finds fails the test when the test is over, every page's problems listed; the window gets its own size
+    back for the tests that follow.
+    """
+    require_axe()
+    checker = Axe(browser)
+    yield checker
+    reset_width(browser)
+    if checker.problems:
+        pytest.fail("axe-core and the phone's width found:\n" + "\n".join(checker.problems), pytrace=False)

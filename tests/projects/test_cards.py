@@ -30,13 +30,15 @@ def card_from_the_model(project: Project) -> ProjectCard:
         acronym=project.acronym if project.acronym not in project.title else "",
         lead_name=lead.name if lead else "",
         lead_url=lead.get_absolute_url() if lead else "",
-        period=project.period_label,
+        period=project.public_period_label,
         status=status,
         status_label=Status(status).label,
         funding=" · ".join(part for part in (programmes, funders) if part),
         territories="; ".join(territory.name for territory in project.territories.all()),
         countries=", ".join(project.countries or []),
         themes=project.theme_labels,
+        start=project.start,
+        end=project.end,
     )
 
 
@@ -85,3 +87,18 @@ def test_an_id_no_longer_there_is_left_out_and_no_ids_ask_nothing(projects):
     with CaptureQueriesContext(connection) as queries:
         assert ProjectCard.read([], TODAY) == []
     assert not queries
+
+
+def test_a_card_writes_the_period_in_the_registry_style_whatever_the_source_wrote():
+    project = make_project(period="Maggio 2024 - Dicembre 2025")
+    assert [card.period for card in ProjectCard.read([project.pk], TODAY)] == ["maggio 2024 – dicembre 2025"]
+
+
+def test_a_card_on_an_english_page_writes_the_period_in_english():
+    project = make_project(period="36 mesi (2025 – 2028)")
+    assert [card.period for card in ProjectCard.read([project.pk], TODAY, "en")] == ["2025 – 2028 (36 months)"]
+
+
+def test_a_card_keeps_the_source_words_only_when_no_date_was_read_in_them():
+    project = make_project(period_text="da definire")
+    assert [card.period for card in ProjectCard.read([project.pk], TODAY)] == ["da definire"]

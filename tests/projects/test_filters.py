@@ -433,7 +433,7 @@ def test_empty_results_say_that_nothing_matches(client):
 def test_filters_in_use_name_the_municipality_chosen(client):
     asti = municipality("Asti", "AT")
     html = content(client.get("/projects/", {"municipality": asti.istat_code}))
-    assert "<li><span>Municipality:</span> Asti (AT) <a" in html
+    assert '<li><span>Municipality:</span> <span class="value" lang="it">Asti (AT)</span> <a' in html
 
 
 # --- values that cannot be read --------------------------------------------------------------
@@ -478,9 +478,9 @@ def test_a_page_that_is_not_a_number_answers_400_with_a_message(client):
     assert (response.status_code, "The page number must be a whole number." in content(response)) == (400, True)
 
 
-def test_a_page_beyond_the_last_answers_404_with_a_message(client):
+def test_a_page_beyond_the_last_answers_404_with_the_not_found_page(client):
     response = client.get("/projects/", {"page": "999"})
-    assert (response.status_code, "There is no page 999 of these results." in content(response)) == (404, True)
+    assert (response.status_code, "<h1>Page not found</h1>" in content(response)) == (404, True)
 
 
 def test_page_zero_answers_404(client):

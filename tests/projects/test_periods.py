@@ -156,8 +156,75 @@ def test_label_writes_the_period_in_italian_at_its_precision():
     assert parse_period("01/03/2024 - Dicembre 2025").label() == "1 marzo 2024 – dicembre 2025"
 
 
-def test_label_puts_the_duration_before_the_dates():
-    assert parse_period("36 mesi (2025 – 2028)").label() == "36 mesi (2025 – 2028)"
+def test_label_puts_the_dates_first_and_the_duration_after_them():
+    assert parse_period("36 mesi (2025 – 2028)").label() == "2025 – 2028 (36 mesi)"
+
+
+@pytest.mark.parametrize(
+    "text, label",
+    [
+        ("Maggio 2024 - Dicembre 2025", "maggio 2024 – dicembre 2025"),
+        ("2024 - 2027", "2024 – 2027"),
+        ("ottobre 2018 – marzo 2020", "ottobre 2018 – marzo 2020"),
+        ("01/03/2024-31/12/2025", "1 marzo 2024 – 31 dicembre 2025"),
+        ("2024-03 - 2025-12", "marzo 2024 – dicembre 2025"),
+        ("26 mesi", "26 mesi"),
+    ],
+)
+def test_label_writes_every_way_of_stating_a_period_in_one_style(text, label):
+    assert parse_period(text).label() == label
+
+
+@pytest.mark.parametrize(
+    "text, label",
+    [("febbraio 2023", "da febbraio 2023"), ("2024", "dal 2024"), ("01/03/2024", "dal 1 marzo 2024")],
+)
+def test_label_says_a_start_stated_alone_is_a_start(text, label):
+    assert parse_period(text).label() == label
+
+
+@pytest.mark.parametrize(
+    "text, label", [("fino a dicembre 2025", "fino a dicembre 2025"), ("entro il 2026", "fino al 2026")]
+)
+def test_label_says_an_end_stated_alone_is_an_end(text, label):
+    assert parse_period(text).label() == label
+
+
+@pytest.mark.parametrize(
+    "text, label",
+    [
+        ("Maggio 2024 - Dicembre 2025", "May 2024 – December 2025"),
+        ("01/03/2024 - 2025", "1 March 2024 – 2025"),
+        ("36 mesi (2025 – 2028)", "2025 – 2028 (36 months)"),
+        ("1 mese", "1 month"),
+        ("febbraio 2023", "from February 2023"),
+        ("fino a dicembre 2025", "until December 2025"),
+    ],
+)
+def test_label_in_english_uses_english_words(text, label):
+    assert parse_period(text).label("en") == label
+
+
+def test_label_leaves_the_duration_out_when_asked():
+    assert parse_period("36 mesi (2025 – 2028)").label(duration=False) == "2025 – 2028"
+
+
+def test_label_of_nothing_known_is_empty():
+    assert Period().label() == ""
+
+
+def test_parts_give_each_date_its_iso_form_at_the_source_precision():
+    assert parse_period("Maggio 2024 - 31/12/2025").parts() == [
+        ("maggio 2024", "2024-05"),
+        (" – ", ""),
+        ("31 dicembre 2025", "2025-12-31"),
+    ]
+    assert parse_period("2024").parts("en") == [("from ", ""), ("2024", "2024")]
+
+
+def test_parts_joined_are_the_label():
+    period = parse_period("36 mesi (2025 – 2028)")
+    assert "".join(text for text, _ in period.parts("en")) == period.label("en")
 
 
 def test_label_writes_a_one_month_duration_in_the_singular():

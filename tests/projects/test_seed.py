@@ -209,12 +209,14 @@ def test_seed_cuneo_housing_project_is_in_cuneo(cuneo):
 
 def test_seed_cuneo_housing_project_page_states_the_people_reached(client, cuneo):
     page = content(client.get(f"/projects/{cuneo['slug']}/"))
-    assert "<dt>People reached</dt><dd>120-140 utenti per anno</dd>" in page
+    assert '<dt>People reached</dt><dd lang="it">120-140 utenti per anno</dd>' in page
 
 
-def test_seed_cuneo_housing_project_page_states_the_period_as_the_sheet_does(client, cuneo):
+def test_seed_cuneo_housing_project_page_states_the_period_and_duration_the_sheet_gives(client, cuneo):
+    # The sheet writes "36 mesi (2025 – 2028)": the page gives both facts in its one date style.
     page = content(client.get(f"/projects/{cuneo['slug']}/"))
-    assert "<dt>Period</dt><dd>36 mesi (2025 – 2028)" in page
+    assert '<dt>Period</dt><dd><time datetime="2025">2025</time> – <time datetime="2028">2028</time></dd>' in page
+    assert "<dt>Duration</dt><dd>36 months</dd>" in page
 
 
 @pytest.fixture

@@ -36,6 +36,7 @@ from registry.enums import InitiativeKind, Status, TargetGroup, Theme
 from . import status as project_status
 from .filters import FacetFilter, ProjectFilter
 from .models import LISTED_FACETS, Facet, FacetCount, IndexChange, IndexState, Project, ProjectFacet
+from .names import sort_key
 from .search import Words, documents_matching
 
 logger = logging.getLogger(__name__)
@@ -523,5 +524,5 @@ def _options(kind: Facet, counts: dict[str, int], labels: dict, chosen: str | No
     elif kind in TYPED:
         options.sort(key=lambda option: (-option.count, str(option.label)))
     else:
-        options.sort(key=lambda option: str(option.label).casefold())
+        options.sort(key=lambda option: sort_key(str(option.label)))  # Italian alphabetical order
     return options

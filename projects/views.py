@@ -22,7 +22,6 @@ from .facets import Facets, facet_counts
 from .filters import ProjectFilter
 from .forms import CorrectionForm
 from .models import Facet, IndexState, Municipality, Project
-from .names import sort_key
 from .search import RANKED_AT_MOST, Words, suggestion
 from .services.corrections import correction_create, correction_quota_spent, correction_quota_take
 
@@ -30,7 +29,6 @@ from .services.corrections import correction_create, correction_quota_spent, cor
 FEW_RESULTS = 3
 READ_BY_IDS_AT_MOST = RANKED_AT_MOST
 # The lists whose options are names (the others follow their vocabulary's order, or the years').
-NAMED_FACETS = {Facet.FUNDER, Facet.PROGRAMME, Facet.REGION, Facet.PROVINCE, Facet.COUNTRY}
 # Filters whose values are names as the sources write them (in Italian on an English page too).
 DATA_FILTERS = {"funder", "programme", "partner", "lead_partner", "region", "province", "municipality"}
 EXPORT_CHUNK_SIZE = 5000
@@ -79,8 +77,6 @@ def show_counts(project_filter: ProjectFilter, facets: Facets) -> None:
             continue
         choices = list(field.widget.choices)
         blank = [choices[0]] if choices and choices[0][0] == "" else [("", _("All"))]
-        if name in NAMED_FACETS:  # in Italian alphabetical order, as every list of names
-            options = sorted(options, key=lambda option: sort_key(str(option.label)))
         field.widget.choices = blank + [(o.value, f"{o.label} ({o.count})") for o in options]
 
 

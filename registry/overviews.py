@@ -33,7 +33,7 @@ from django.views.decorators.http import require_safe
 from projects.facets import Facets, facet_counts
 from projects.filters import ProjectFilter
 from projects.models import Facet, FacetCount, Funder, IndexState, Municipality, Programme, Project
-from projects.names import fold_name
+from projects.names import sort_key
 from projects.search import RANKED_AT_MOST
 
 FIRST_PROJECTS = 10
@@ -52,11 +52,6 @@ class Place:
     slug: str
 
 
-def italian_order(name: str) -> str:
-    """The key that sorts names as an Italian reader expects: case, accents and apostrophes ignored."""
-    return fold_name(name)
-
-
 def place_slug(name: str) -> str:
     """A place's name as it reads in an address; of a bilingual name (Bolzano/Bozen), the first."""
     return slugify(name.split("/")[0]) or slugify(name)
@@ -70,7 +65,7 @@ def _places(rows: Iterable[tuple[str, str]]) -> list[Place]:
         Place(code, name, place_slug(name) if taken[place_slug(name)] == 1 else f"{place_slug(name)}-{code.lower()}")
         for code, name in rows
     ]
-    return sorted(places, key=lambda place: (italian_order(place.name), place.code))
+    return sorted(places, key=lambda place: (sort_key(place.name), place.code))
 
 
 def _kept_places(key: str, rows: Callable[[], Iterable[tuple[str, str]]]) -> list[Place]:
@@ -205,7 +200,7 @@ def home_data() -> dict:
     project_filter, facets = counted_facets({})
     counted = FacetCount.objects.filter(count__gt=0)
     funders = facets.options[Facet.FUNDER]
-    main_funders = sorted(funders, key=lambda option: (-option.count, italian_order(str(option.label))))
+    main_funders = sorted(funders, key=lambda option: (-option.count, sort_key(str(option.label))))
     totals = {
         "projects": facets.count,
         "organisations": counted.filter(facet=Facet.PARTNER).count(),
@@ -240,7 +235,7 @@ def funder_list(request):
             {"name": option.label, "count": option.count, "url": reverse("funders:detail", args=[option.value])}
             for option in facets.options[Facet.FUNDER]
         ]
-        return {"funders": sorted(funders, key=lambda row: italian_order(row["name"]))}
+        return {"funders": sorted(funders, key=lambda row: sort_key(row["name"]))}
 
     return render(request, "registry/funder_list.html", kept("funders", build=build))
 
@@ -279,7 +274,7 @@ def funder_detail(request, slug: str):
                     "other_names": funder.other_names_list,
                     "website": funder.website,
                 },
-                "programmes": sorted(programmes, key=lambda row: italian_order(row["name"])),
+                "programmes": sorted(programmes, key=lambda row: sort_key(row["name"])),
             }
         )
 

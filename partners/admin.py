@@ -3,8 +3,10 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from registry.enums import Role
+from registry.history_admin import HistoryAdminMixin
 
 from .filters import count_of
+from .forms import PartnerAdminForm
 from .models import LeadPartner, Partner
 
 
@@ -27,7 +29,8 @@ class RoleFilter(admin.SimpleListFilter):
 
 
 @admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
+class PartnerAdmin(HistoryAdminMixin, admin.ModelAdmin):
+    form = PartnerAdminForm
     list_display = ["name", "kind", "city", "country", "project_count"]
     list_filter = ["kind", "country", RoleFilter]
     search_fields = ["name", "other_names", "tax_code", "city"]

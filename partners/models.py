@@ -6,6 +6,9 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.enums import PartnerKind, Role
 from registry.fields import WebsiteField, validate_sources
+from registry.history import RecordedHistory
+
+from . import similarity
 
 
 class PartnerQuerySet(models.QuerySet):
@@ -56,6 +59,14 @@ class Partner(models.Model):
     website = WebsiteField(_("website"), blank=True)
     tax_code = models.CharField(_("tax code"), max_length=16, blank=True)
     description = models.TextField(_("description"), blank=True)
+    # Kept by save() and by the write layer's bulk creation; trigram-indexed on PostgreSQL (migration 0004).
+    name_key = models.CharField(
+        _("matching key"),
+        max_length=255,
+        blank=True,
+        editable=False,
+        help_text=_("The name as duplicates are looked for: folded, without its legal form (onlus, s.r.l.…)."),
+    )
     sources = models.JSONField(
         _("sources"),
         default=list,
@@ -65,6 +76,7 @@ class Partner(models.Model):
     )
 
     objects = PartnerQuerySet.as_manager()
+    history = RecordedHistory()
 
     class Meta:
         ordering = ["name"]
@@ -73,6 +85,13 @@ class Partner(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_key = similarity.name_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("partners:detail", args=[self.slug])
@@ -101,3 +120,24 @@ class LeadPartner(Partner):
         proxy = True
         verbose_name = _("lead partner")
         verbose_name_plural = _("lead partners")
+
+
+class SimilarPair(models.Model):
+    """Two organisations whose names or other names are alike (partners.duplicates keeps these as names
+    change): the admin's page of probable duplicates reads them instead of comparing every name with
+    every other on each visit."""
+
+    first = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation"))
+    second = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation"))
+    similarity = models.FloatField(_("similarity"))
+
+    class Meta:
+        verbose_name = _("organisations with alike names")
+        verbose_name_plural = _("organisations with alike names")
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="similar_pair_unique"),
+            models.CheckConstraint(condition=models.Q(first__lt=models.F("second")), name="similar_pair_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_id} ~ {self.second_id} ({self.similarity:.2f})"

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
@@ -14,11 +15,15 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportMixin
 
-from registry.enums import CorrectionStatus, Role, Status, Theme
+from registry.enums import ChangeKind, CorrectionStatus, Role, Status, Theme
+from registry.history import change_set
+from registry.history_admin import HistoryAdminMixin
 
+from . import admin_duplicates  # noqa: F401 (the organisations' admin again, with probable duplicates and merging)
 from .exports import template_sheet
-from .forms import ProjectAdminForm, ProjectImportForm
+from .forms import ProjectAdminForm, ProjectConfirmImportForm
 from .importing import SheetError
+from .importing.freshness import history_mark
 from .models import (
     CorrectionSuggestion,
     Funder,
@@ -30,7 +35,7 @@ from .models import (
     ProjectTheme,
     Territory,
 )
-from .resources import ProjectResource, ProjectSheetCSV, ProjectSheetXLSX
+from .resources import ProjectResource, ProjectSheet, ProjectSheetCSV, ProjectSheetXLSX, SheetImportForm, uploaded_as
 from .services import projects_delete, projects_index, projects_publish
 from .services.corrections import correction_review, corrections_review
 
@@ -141,14 +146,15 @@ class ThemeFilter(admin.SimpleListFilter):
 
 
 @admin.register(Project)
-class ProjectAdmin(ImportExportMixin, admin.ModelAdmin):
+class ProjectAdmin(HistoryAdminMixin, ImportExportMixin, admin.ModelAdmin):
     form = ProjectAdminForm
     resource_classes = [ProjectResource]
-    import_formats = [ProjectSheetCSV, ProjectSheetXLSX]
+    # One import format, which tells CSV, XLSX and ODS apart by the file itself: editors choose none.
+    import_formats = [ProjectSheet]
     export_formats = [ProjectSheetCSV, ProjectSheetXLSX]
     import_template_name = "admin/projects/project/import.html"
-    import_form_class = ProjectImportForm
-    list_display = ["title", "acronym", "kind", "lead", "period_label", "status_label", "is_published"]
+    import_form_class = SheetImportForm
+    list_display = ["title", "acronym", "kind", "lead", "period", "status_label", "is_published"]
     list_filter = ["is_published", "kind", StatusFilter, ThemeFilter, "programmes", "funders"]
     search_fields = ["title", "acronym", "code", "cup", "summary", "participations__partner__name"]
     search_help_text = _("Title, acronym, code, CUP, summary or organisation.")
@@ -260,8 +266,28 @@ class ProjectAdmin(ImportExportMixin, admin.ModelAdmin):
         # The storage reads and removes only names it gave (projects.uploads): no path can reach further.
         self._tmp_storage(name).remove()
 
+    def get_confirm_form_class(self, request):
+        return ProjectConfirmImportForm
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["history_mark"] = getattr(request, "history_mark", 0)
+        return initial
+
+    def get_import_data_kwargs(self, **kwargs):
+        data = super().get_import_data_kwargs(**kwargs)
+        form = kwargs.get("form")
+        if isinstance(form, ProjectConfirmImportForm) and form.is_valid():
+            data["history_mark"] = form.cleaned_data.get("history_mark") or 0
+        return data
+
     def import_action(self, request, **kwargs):
-        response = super().import_action(request, **kwargs)
+        # Taken before the preview reads the registry: a project changed after it is reported at confirm time.
+        request.history_mark = history_mark()
+        upload = request.FILES.get("import_file")
+        with uploaded_as(getattr(upload, "name", "")):
+            response = super().import_action(request, **kwargs)
         context = getattr(response, "context_data", None) or {}
         form = context.get("form")
         result = context.get("result")
@@ -282,8 +308,14 @@ class ProjectAdmin(ImportExportMixin, admin.ModelAdmin):
 
     def process_import(self, request, **kwargs):
         """The confirm step: the file is checked again, and nothing is written if it no longer passes."""
+        label = request.POST.get("original_file_name", "")[:200]
         try:
-            return super().process_import(request, **kwargs)
+            # One change set for the whole file, named after it: reviewed, and undone, as one.
+            with (
+                change_set(ChangeKind.IMPORT, label, user=request.user),
+                uploaded_as(request.POST.get("original_file_name", "")),
+            ):
+                return super().process_import(request, **kwargs)
         except (SheetError, OSError, IndexError, ValueError) as error:
             # The stored upload is gone (confirmed twice), or the form was tampered with.
             self.message_user(
@@ -342,27 +374,42 @@ class ProjectAdmin(ImportExportMixin, admin.ModelAdmin):
     def lead(self, obj):
         return obj.lead_partner or "—"
 
+    @admin.display(description=_("period"), ordering="start")
+    def period(self, obj):
+        # In the admin's language and the registry's one date style, as the public pages write it.
+        return obj.public_period_label or "—"
+
     @admin.display(description=_("status"))
     def status_label(self, obj):
         return obj.get_status_display()
 
+    def _log_publication(self, request, pks: list[int], message: str) -> None:
+        """Django's own log of admin actions too (the history holds the values; the log says who acted)."""
+        LogEntry.objects.log_actions(
+            request.user.pk, Project.objects.filter(pk__in=pks), CHANGE, change_message=message, single_object=False
+        )
+
     @admin.action(description=_("Publish the selected projects"), permissions=["change"])
     def publish(self, request, queryset):
+        pks = list(queryset.filter(is_published=False).values_list("pk", flat=True))
         count = projects_publish(projects=queryset, published=True)
+        self._log_publication(request, pks, "Published")
         self.message_user(
             request, ngettext("%d project published.", "%d projects published.", count) % count, messages.SUCCESS
         )
 
     @admin.action(description=_("Withdraw the selected projects from the public site"), permissions=["change"])
     def unpublish(self, request, queryset):
+        pks = list(queryset.filter(is_published=True).values_list("pk", flat=True))
         count = projects_publish(projects=queryset, published=False)
+        self._log_publication(request, pks, "Withdrawn from the public site")
         self.message_user(
             request, ngettext("%d project withdrawn.", "%d projects withdrawn.", count) % count, messages.SUCCESS
         )
 
 
 @admin.register(Funder)
-class FunderAdmin(admin.ModelAdmin):
+class FunderAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_display = ["name", "website"]
     list_filter = ["programmes"]
     search_fields = ["name", "other_names"]
@@ -370,7 +417,7 @@ class FunderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_display = ["name", "short_name", "kind", "parent"]
     list_filter = ["kind", "funders", "parent"]
     search_fields = ["name", "short_name", "description"]
@@ -379,7 +426,7 @@ class ProgrammeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Territory)
-class TerritoryAdmin(admin.ModelAdmin):
+class TerritoryAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_display = ["name", "municipality_count", "basis"]
     search_fields = ["name", "description"]
     list_filter = ["basis", "municipalities__region_name"]

@@ -7,6 +7,7 @@ class ProjectsConfig(AppConfig):
     verbose_name = _("Projects")
 
     def ready(self) -> None:
-        from . import checks, signals  # noqa: F401, PLC0415 (models must be loaded first; checks register themselves)
+        from . import checks, history, signals  # noqa: F401, PLC0415 (models must be loaded first; checks register themselves)
 
         signals.connect()
+        history.register()

@@ -1,8 +1,14 @@
 from django import forms
 from django.conf import settings
+from django.contrib.admin.widgets import FilteredSelectMultiple
+from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from import_export.forms import ImportForm
+from django_countries import countries
+from import_export.forms import ConfirmImportForm, ImportForm
+
+from registry.fields import SourcesField, SourcesFormMixin, TextareaNewlinesMixin
 
 from . import periods
 from .importing.sheets import readable_size
@@ -10,16 +16,56 @@ from .models import CorrectionSuggestion, Project
 from .services import ProjectKeys, ProjectMatchError, project_match
 
 
-class ProjectAdminForm(forms.ModelForm):
+def country_choices() -> list[tuple[str, str]]:
+    """Every ISO 3166 country by its name in the active language, in that language's order."""
+    return [(country.code, country.name) for country in countries]
+
+
+class CountriesWidget(FilteredSelectMultiple):
+    """The admin's two-box selector, in the wrapper Django gives it on a many-to-many field: its script puts
+    the boxes first in the select's parent, which would otherwise be the row that holds the field's label."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        boxes = super().render(name, value, attrs, renderer)
+        return format_html('<div class="related-widget-wrapper">{}</div>', boxes)
+
+
+class ProjectAdminForm(TextareaNewlinesMixin, SourcesFormMixin, forms.ModelForm):
     """Editors type the period as the source writes it; the dates and their precision follow from it.
 
     A project that the seed and sheet imports would take for one already in the registry (same CUP,
     code or title) is refused here too, so that editors and imports never make two of one project.
+    Countries are chosen by name and sources typed in rows; both are stored as before (JSON lists).
     """
+
+    countries = forms.MultipleChoiceField(
+        label=capfirst(Project._meta.get_field("countries").verbose_name),
+        choices=country_choices,
+        required=False,
+        widget=CountriesWidget(gettext_lazy("countries"), is_stacked=False),
+        help_text=gettext_lazy("The countries it works in, for projects abroad or EU-wide."),
+    )
+    sources = SourcesField(label=capfirst(Project._meta.get_field("sources").verbose_name))
 
     class Meta:
         model = Project
         fields = "__all__"  # noqa: DJ007  (the admin's fieldsets choose the fields shown)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A code the country list does not know (one an import wrote) stays chosen rather than being lost.
+        stored = self.get_initial_for_field(self.fields["countries"], "countries") or []
+        known = {code for code, _name in country_choices()}
+        unknown = [code for code in stored if isinstance(code, str) and code not in known]
+        if unknown:
+            self.fields["countries"].choices = [*country_choices(), *((code, code) for code in unknown)]
+
+    def clean_countries(self) -> list[str]:
+        # The stored order is kept (the select box sends them in alphabetical order); new ones follow it.
+        chosen = self.cleaned_data["countries"]
+        stored = self.get_initial_for_field(self.fields["countries"], "countries") or []
+        kept = [code for code in stored if code in chosen]
+        return kept + [code for code in chosen if code not in kept]
 
     def clean(self):
         data = super().clean()
@@ -68,6 +114,12 @@ class ProjectAdminForm(forms.ModelForm):
                 )
                 % {"title": match.project.title, "key": Project._meta.get_field(match.matched_by).verbose_name},
             )
+
+
+class ProjectConfirmImportForm(ConfirmImportForm):
+    """The confirm step, carrying the history mark the preview was read at (projects.importing.freshness)."""
+
+    history_mark = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
 
 class ProjectImportForm(ImportForm):

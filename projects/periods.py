@@ -10,8 +10,9 @@ A bound is stored as two fields, a date and its precision (`start`, `start_preci
 functions at the end of this module are the one place that turns a period into those fields and
 back, for the seed, the import, the admin and the model alike.
 
-Pure Python on purpose (no Django): fixtures, imports and admin forms all call it, and it tests in
-microseconds.
+Pure Python on purpose (no Django but for the translation of its messages, which are shown in the
+language of the page or command that reads the period): fixtures, imports and admin forms all call it,
+and it tests in microseconds.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ import enum
 import re
 import unicodedata
 from dataclasses import dataclass
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 
 class Precision(enum.StrEnum):
@@ -119,7 +123,7 @@ class Period:
     def label(self, language: str = "it", *, duration: bool = True) -> str:
         """The period in one style whatever the source wrote: "maggio 2024 – dicembre 2025", "dal 2024",
         "fino a dicembre 2025", "2025 – 2028 (36 mesi)", "26 mesi"; "" when nothing is known."""
-        return "".join(text for text, _ in self.parts(language, duration=duration))
+        return "".join(text for text, _iso in self.parts(language, duration=duration))
 
     def parts(self, language: str = "it", *, duration: bool = True) -> list[tuple[str, str]]:
         """The label in pieces, each with the ISO 8601 date it names ("" for the words between), so that a page
@@ -197,7 +201,7 @@ def _make_date(year: int, month: int, day: int, source: str) -> dt.date:
     try:
         return dt.date(year, month, day)
     except ValueError:
-        raise PeriodError(f"«{source}» is not a calendar date") from None
+        raise PeriodError(_("«%(text)s» is not a calendar date") % {"text": source}) from None
 
 
 def _bound_from_match(match: re.Match, *, as_end: bool) -> Bound:
@@ -226,13 +230,13 @@ def _bound_from_match(match: re.Match, *, as_end: bool) -> Bound:
 
 def _check_year(year: int, text: str) -> None:
     if not 1900 <= year <= 2200:
-        raise PeriodError(f"«{text}» is not a plausible year")
+        raise PeriodError(_("«%(text)s» is not a plausible year") % {"text": text})
 
 
 def _month_bound(year: int, month: int, text: str, *, as_end: bool) -> Bound:
     _check_year(year, text)
     if not 1 <= month <= 12:
-        raise PeriodError(f"«{text}» has no month {month}")
+        raise PeriodError(_("«%(text)s» has no month %(month)s") % {"text": text, "month": month})
     day = calendar.monthrange(year, month)[1] if as_end else 1
     return Bound(dt.date(year, month, day), Precision.MONTH)
 
@@ -254,7 +258,9 @@ def parse_bound(text: str, *, as_end: bool = False) -> Bound:
     cleaned = _normalise(text)
     match = _BOUND.fullmatch(cleaned)
     if not cleaned or not match:
-        raise PeriodError(f"«{text.strip()}» is not a date (examples: 2024, maggio 2024, 01/03/2024)")
+        raise PeriodError(
+            _("«%(text)s» is not a date (examples: 2024, maggio 2024, 01/03/2024)") % {"text": text.strip()}
+        )
     return _bound_from_match(match, as_end=as_end)
 
 
@@ -262,32 +268,30 @@ def parse_period(text: str) -> Period:
     """Read a period as people write it; raise PeriodError when it cannot be read."""
     cleaned = _normalise(text)
     if not cleaned:
-        raise PeriodError("the period is empty")
+        raise PeriodError(_("the period is empty"))
 
     duration = None
     duration_match = _DURATION.search(cleaned)
     if duration_match:
         duration = int(duration_match.group(1))
         if duration == 0:
-            raise PeriodError("a duration of 0 months is not a period")
+            raise PeriodError(_("a duration of 0 months is not a period"))
         cleaned = cleaned[: duration_match.start()] + " " + cleaned[duration_match.end() :]
 
     matches = list(_BOUND.finditer(cleaned))
     position = 0
     for match in matches:
         if not _FILLER.match(cleaned[position : match.start()]):
-            raise PeriodError(
-                f"«{text.strip()}» is not a period (unexpected «{cleaned[position : match.start()].strip()}»)"
-            )
+            raise _not_a_period(text, cleaned[position : match.start()])
         position = match.end()
     if not _FILLER.match(cleaned[position:]):
-        raise PeriodError(f"«{text.strip()}» is not a period (unexpected «{cleaned[position:].strip()}»)")
+        raise _not_a_period(text, cleaned[position:])
 
     if len(matches) > 2:
-        raise PeriodError(f"«{text.strip()}» has more than two dates")
+        raise PeriodError(_("«%(text)s» has more than two dates") % {"text": text.strip()})
     if not matches:
         if duration is None:
-            raise PeriodError(f"«{text.strip()}» has no dates and no duration")
+            raise PeriodError(_("«%(text)s» has no dates and no duration") % {"text": text.strip()})
         return Period(duration_months=duration)
 
     if len(matches) == 1 and _UNTIL.search(cleaned[: matches[0].start()]):
@@ -299,15 +303,26 @@ def parse_period(text: str) -> Period:
     return Period(start=start, end=end, duration_months=duration)
 
 
+def _not_a_period(text: str, unexpected: str) -> PeriodError:
+    return PeriodError(
+        _("«%(text)s» is not a period (unexpected «%(unexpected)s»)")
+        % {"text": text.strip(), "unexpected": unexpected.strip()}
+    )
+
+
 def check_order(start: Bound | None, end: Bound | None) -> None:
     if start and end and end.date < start.date:
-        raise PeriodError(f"the end ({end.label()}) comes before the start ({start.label()})")
+        language = get_language() or "it"  # the bounds in the words of the message around them
+        raise PeriodError(
+            _("the end (%(end)s) comes before the start (%(start)s)")
+            % {"end": end.label(language), "start": start.label(language)}
+        )
 
 
 def bound_from_iso(value: str, *, as_end: bool = False) -> Bound:
     """Read the export's own form back ("2024", "2024-05", "2024-05-01")."""
     if not re.fullmatch(r"\d{4}(?:-\d{2}(?:-\d{2})?)?", value.strip()):
-        raise PeriodError(f"«{value}» is not an ISO 8601 date, month or year")
+        raise PeriodError(_("«%(text)s» is not an ISO 8601 date, month or year") % {"text": value})
     return parse_bound(value, as_end=as_end)
 
 

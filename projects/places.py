@@ -2,14 +2,16 @@
 
 "Chiusano d Asti", "CHIUSANO D'ASTI" and "Chiusano d’Asti" are the same comune; "Samone (TO)"
 names the province because two comuni are called Samone. Matching is on a folded form of the
-name (projects.names.fold_name), which Municipality keeps in `matching_name`. Pure Python: the
-index is filled by `Municipality.objects.index()`.
+name (projects.names.fold_name), which Municipality keeps in `matching_name`. Pure Python but for
+the translation of its messages: the index is filled by `Municipality.objects.index()`.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
+
+from django.utils.translation import gettext as _
 
 from .names import fold_name
 
@@ -34,13 +36,15 @@ class MunicipalityNotFound(LookupError):
         self.text = text
         self.suggestions = suggestions
         self.ambiguous = ambiguous
+        # Made where the name is looked up (an import, a form), in the language of whoever reads the answer.
+        names = {"text": text, "suggestions": ", ".join(suggestions)}
         if ambiguous:
-            message = f"«{text}» names more than one municipality: add the province, as in {', '.join(suggestions)}"
+            message = _("«%(text)s» names more than one municipality: add the province, as in %(suggestions)s")
         elif suggestions:
-            message = f"«{text}» is not an official municipality; did you mean {', '.join(suggestions)}?"
+            message = _("«%(text)s» is not an official municipality; did you mean %(suggestions)s?")
         else:
-            message = f"«{text}» is not an official municipality"
-        super().__init__(message)
+            message = _("«%(text)s» is not an official municipality")
+        super().__init__(message % names)
 
 
 class MunicipalityIndex:

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import yaml
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.text import slugify
 
-from registry.enums import InitiativeKind, Reach, Role, TerritoryBasis
+from registry.enums import ChangeKind, InitiativeKind, Reach, Role, TerritoryBasis
+from registry.history import change_set
 
 from . import periods
 from .models import Municipality, Project
@@ -139,7 +139,7 @@ class SeedLoader:
         entries = [(path.name, entry) for path in project_files for entry in _read_yaml(path).get("projects", [])]
         self._collect_mentions(entries)
 
-        with transaction.atomic():
+        with change_set(ChangeKind.SEED, self.directory.name):
             self.indexes = {kind: RecordIndex.load(model, whole=True) for kind, model in RECORD_MODELS.items()}
             for entry in organisations.get("funders", []):
                 self._load_funder(entry)

@@ -34,10 +34,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from django.db import transaction
-
 from partners.models import Partner
-from registry.enums import PartnerKind, ProgrammeKind, Reach, Role, TargetGroup, Theme
+from registry.enums import ChangeKind, PartnerKind, ProgrammeKind, Reach, Role, TargetGroup, Theme
+from registry.history import change_set
 
 from . import periods
 from .models import Funder, Municipality, Programme, Project
@@ -1031,7 +1030,8 @@ def synthetic_write(
     transaction each; the funders, programmes and organisations they name are created first when missing."""
     report = SyntheticReport()
     indexes = {kind: RecordIndex.load(model) for kind, model in RECORD_MODELS.items()}
-    with transaction.atomic():
+    label = f"generate_projects --seed {registry.seed}"
+    with change_set(ChangeKind.GENERATED, label):
         _write_funding(registry, indexes, report)
     chunks = [range(first, min(first + chunk, numbers.stop)) for first in range(numbers.start, numbers.stop, chunk)]
     done = 0
@@ -1047,7 +1047,7 @@ def synthetic_write(
             projects = pending.result()
             if position + 1 < len(chunks):
                 pending = maker.submit(_make, registry, chunks[position + 1])
-            with transaction.atomic():
+            with change_set(ChangeKind.GENERATED, label):
                 _write_chunk(registry, projects, indexes, report)
             done += len(projects)
             if done >= refresh_at and position + 1 < len(chunks):

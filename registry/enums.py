@@ -112,3 +112,17 @@ class CorrectionStatus(models.TextChoices):
     NEW = "new", pgettext_lazy("correction", "New")
     ACCEPTED = "accepted", pgettext_lazy("correction", "Accepted")
     DISMISSED = "dismissed", pgettext_lazy("correction", "Dismissed")
+
+
+class ChangeKind(models.TextChoices):
+    """How a set of changes came about: the history groups every write under one of these."""
+
+    EDIT = "edit", _("Edited in the admin")
+    ACTION = "action", _("Admin action")
+    IMPORT = "import", _("Sheet import")
+    SEED = "seed", _("Seed data")
+    MERGE = "merge", _("Organisations merged")
+    RESTORE = "restore", _("Version restored")
+    UNDO = "undo", _("Change set undone")
+    GENERATED = "generated", _("Generated data")
+    OTHER = "other", _("Other change")

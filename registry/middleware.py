@@ -5,6 +5,8 @@ from django.core.exceptions import SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +33,36 @@ class SecurityHeadersMiddleware:
         shared = request.path.startswith(self.OPEN_DATA_PREFIXES)
         response.headers.setdefault("Cross-Origin-Resource-Policy", "cross-origin" if shared else "same-origin")
         return response
+
+
+class AdminLanguageMiddleware:
+    """The admin in the language its editor chose with the switch in its header (Django's set_language view,
+    which keeps it in the django_language cookie); Italian, the site's language, until they choose.
+
+    The public pages take their language from the address (English under /en/), and LocaleMiddleware gives
+    every other address the default language: the admin, which has a single address for both languages,
+    reads the cookie instead. Placed after LocaleMiddleware, so that its choice is the one the response uses.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.languages = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request):
+        if request.path.startswith(reverse("admin:index")):
+            chosen = self.chosen_language(request)
+            if chosen:
+                translation.activate(chosen)
+                request.LANGUAGE_CODE = chosen
+        return self.get_response(request)
+
+    def chosen_language(self, request) -> str | None:
+        code = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        try:
+            code = translation.get_supported_language_variant(code)
+        except LookupError:
+            return None
+        return code if code in self.languages else None
 
 
 class NulCharacter(SuspiciousOperation):

@@ -72,11 +72,15 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_filters",
+    # For its country names in Italian and English (the admin's list of countries); it has no models.
+    "django_countries",
     "import_export",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "simple_history",
+    "registry",
     "partners",
     "projects",
 ]
@@ -87,6 +91,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # The admin, outside the language prefixes, in the language its editor chose (Italian unless they did).
+    "registry.middleware.AdminLanguageMiddleware",
     # Before anything reads the session or the request's data; after the language, so that the 400 page is in it.
     "registry.middleware.RejectNulCharactersMiddleware",
     "registry.routers.RouteReadsMiddleware",
@@ -220,6 +226,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("SECURE_HSTS_INCLUDE_SUBDOMAINS", PROD
 SECURE_HSTS_PRELOAD = env_flag("SECURE_HSTS_PRELOAD", PRODUCTION)
 SESSION_COOKIE_SECURE = env_flag("SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = env_flag("SECURE_COOKIES", PRODUCTION)
+# The admin's language (registry.middleware), chosen with the switch in its header: no script reads it.
+LANGUAGE_COOKIE_SECURE = env_flag("SECURE_COOKIES", PRODUCTION)
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 # Behind a reverse proxy that terminates TLS, the proxy says the request came over HTTPS with this header
 # (it must set it, overwriting any the client sent); without one in front, set BEHIND_PROXY=0.
 if env_flag("BEHIND_PROXY", PRODUCTION):

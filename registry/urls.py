@@ -1,12 +1,18 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from projects import api
 from projects.feeds import LatestProjectsFeed
 from registry import overviews, sources, views
+
+# The admin's header and page titles name the registry, in the editor's language.
+admin.site.site_header = _("Registry of migrant-inclusion projects")
+admin.site.site_title = _("Registry of migrant-inclusion projects")
+admin.site.index_title = _("Registry administration")
 
 api_urlpatterns = [
     # Fixed paths under projects/ (such as projects/facets/) go here, before the router: its detail
@@ -36,6 +42,8 @@ urlpatterns = [
     path("healthz", views.health, name="healthz"),
     path("health/", views.health, name="health"),
     path("admin/", admin.site.urls),
+    # Django's set_language view, which the admin's language switch posts to (registry.middleware).
+    path("i18n/", include("django.conf.urls.i18n")),
     # The public pages in Italian at their plain address and in English under /en/: a page in either
     # language can be linked, and the language is switched by a link.
     *i18n_patterns(

@@ -4,6 +4,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.test import override_settings
 from django.urls import clear_url_caches
+from django.utils import translation
 
 from projects.models import Municipality, Project
 
@@ -21,6 +22,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
     # Loaded once per run; each test's transaction is rolled back, so every test sees the same data.
     with django_db_blocker.unblock():
         load_registry_data()
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages made outside a request (an import's report, a command's output) are checked in English, as
+    the client fixture below reads the pages; a test of the Italian wording activates Italian itself."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

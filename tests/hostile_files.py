@@ -2,7 +2,9 @@
 
 Each is small on disk and claims, hides or breaks something that once took the importer down or
 would: an archive that unzips to hundreds of megabytes, a cell in the last row or column of the
-grid, XML with entities, a million columns, encodings no spreadsheet writes, an image named .csv.
+grid, XML with entities, a million columns, encodings no spreadsheet writes, an image named .csv;
+and for OpenDocument sheets, rows and cells that claim to repeat across the whole grid, a cell
+claiming a billion spaces, a sheet saved with a password, an archive without its content.xml.
 The tests upload every one (tests/projects/test_hostile_files.py); `benchmarks/hostile_files.py`
 runs each through `import_projects` in its own process and prints its time and peak memory.
 
@@ -90,16 +92,21 @@ def zip_bomb() -> bytes:
 
 def zip_bomb_lying_about_its_size() -> bytes:
     """The same bomb, its sheet declaring 1 KB: the declared sizes pass, the unzipping must stop."""
-    data = bytearray(zip_bomb())
+    return lying_about_its_size(zip_bomb(), SHEET_PATH)
+
+
+def lying_about_its_size(archive_data: bytes, path: str) -> bytes:
+    """The archive with the part at `path` declaring 1 KB, whatever it unzips to."""
+    data = bytearray(archive_data)
     with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
-        local_header = archive.getinfo(SHEET_PATH).header_offset
+        local_header = archive.getinfo(path).header_offset
         directory = archive.start_dir
-    # The uncompressed size in the sheet's local header (offset 22) and in its central directory
+    # The uncompressed size in the part's local header (offset 22) and in its central directory
     # entry (offset 24); the entries follow one another, each 46 bytes plus three lengths.
     struct.pack_into("<I", data, local_header + 22, 1024)
     while data[directory : directory + 4] == b"PK\x01\x02":
         name_length, extra_length, comment_length = struct.unpack_from("<HHH", data, directory + 28)
-        if data[directory + 46 : directory + 46 + name_length] == SHEET_PATH.encode():
+        if data[directory + 46 : directory + 46 + name_length] == path.encode():
             struct.pack_into("<I", data, directory + 24, 1024)
         directory += 46 + name_length + extra_length + comment_length
     return bytes(data)
@@ -198,13 +205,166 @@ def png_image() -> bytes:
     )
 
 
-def ods_named_xlsx() -> bytes:
-    """What LibreOffice saves by default, renamed."""
+# --- OpenDocument sheets (.ods) ------------------------------------------------------------------
+
+ODS_CONTENT = "content.xml"
+ODS_NAMESPACES = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+    'xmlns:xlink="http://www.w3.org/1999/xlink" '
+    'xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"'
+)
+MANIFEST_NS = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
+ODS_TYPE = "application/vnd.oasis.opendocument.spreadsheet"
+ODS_MANIFEST = (
+    f'{XML_DECLARATION}<manifest:manifest xmlns:manifest="{MANIFEST_NS}" manifest:version="1.3">'
+    f'<manifest:file-entry manifest:full-path="/" manifest:media-type="{ODS_TYPE}"/>'
+    '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+    "</manifest:manifest>"
+)
+# What LibreOffice writes for a part saved with a password (the key's details shortened).
+ENCRYPTED_MANIFEST = ODS_MANIFEST.replace(
+    '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>',
+    '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml" manifest:size="2464">'
+    '<manifest:encryption-data manifest:checksum-type="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0#sha256-1k"'
+    ' manifest:checksum="LwT7udmGK235YChnym48t4noIZCbtGa6igw2/c9drgc=">'
+    '<manifest:algorithm manifest:algorithm-name="http://www.w3.org/2001/04/xmlenc#aes256-cbc"'
+    ' manifest:initialisation-vector="SDu/BSGKyM/zW5Up3ubYJA=="/>'
+    '<manifest:key-derivation manifest:key-derivation-name="PBKDF2" manifest:key-size="32"'
+    ' manifest:iteration-count="100000" manifest:salt="PjrGFaJJ/mgYYAXXChWxUA=="/>'
+    "</manifest:encryption-data></manifest:file-entry>",
+)
+
+
+def ods_cell(text: str = "", *, repeat: int = 1) -> str:
+    repeated = f' table:number-columns-repeated="{repeat}"' if repeat > 1 else ""
+    if not text:
+        return f"<table:table-cell{repeated}/>"
+    return f'<table:table-cell office:value-type="string"{repeated}><text:p>{text}</text:p></table:table-cell>'
+
+
+def ods_row(*cells: str, repeat: int = 1) -> str:
+    repeated = f' table:number-rows-repeated="{repeat}"' if repeat > 1 else ""
+    return f"<table:table-row{repeated}>{''.join(cells)}</table:table-row>"
+
+
+def ods_content(rows: str, *, prolog: str = "") -> bytes:
+    return (
+        f'{XML_DECLARATION}{prolog}<office:document-content {ODS_NAMESPACES} office:version="1.3">'
+        '<office:body><office:spreadsheet><table:table table:name="Progetti">'
+        f"{rows}</table:table></office:spreadsheet></office:body></office:document-content>"
+    ).encode()
+
+
+ODS_HEADER_AND_ONE_ROW = ods_row(ods_cell("Titolo")) + ods_row(ods_cell("Progetto di prova"))
+
+
+def opendocument(*content_parts: bytes, manifest: str = ODS_MANIFEST, content: bool = True) -> bytes:
+    """An ODS archive as LibreOffice lays it out, around the given content.xml (given in parts, as for workbook())."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
-        archive.writestr("content.xml", "<office:document-content/>")
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        # First and stored, so that a program can tell the kind of file from its first bytes.
+        archive.writestr(zipfile.ZipInfo("mimetype"), ODS_TYPE, compress_type=zipfile.ZIP_STORED)
+        archive.writestr("META-INF/manifest.xml", manifest)
+        if content:
+            with archive.open(ODS_CONTENT, "w") as part:
+                for piece in content_parts:
+                    part.write(piece)
     return buffer.getvalue()
+
+
+def ods_named_xlsx() -> bytes:
+    """What LibreOffice saves by default, renamed: read as what it is."""
+    return opendocument(ods_content(ODS_HEADER_AND_ONE_ROW))
+
+
+def ods_whole_grid_of_blank_cells() -> bytes:
+    """As LibreOffice writes a sheet whose rows or columns have a style: blank cells to column
+    16,384 and blank rows to row 1,048,576, a few repeated elements. Read as the two cells it holds."""
+    return opendocument(
+        ods_content(
+            ods_row(ods_cell("Titolo"), ods_cell(repeat=16_383))
+            + ods_row(ods_cell("Progetto di prova"), ods_cell(repeat=16_383))
+            + ods_row(ods_cell(repeat=16_384), repeat=1_048_574)
+        )
+    )
+
+
+def ods_row_1048576() -> bytes:
+    """Blank rows repeated down to the last row of the grid, and a value there."""
+    return opendocument(
+        ods_content(ods_row(ods_cell("Titolo")) + ods_row(ods_cell(), repeat=1_048_574) + ods_row(ods_cell("x")))
+    )
+
+
+def ods_value_repeated_to_the_last_row() -> bytes:
+    """One row of values claiming to repeat down to row 1,048,576."""
+    return opendocument(ods_content(ods_row(ods_cell("Titolo")) + ods_row(ods_cell("x"), repeat=1_048_575)))
+
+
+def ods_value_repeated_to_column_xfd() -> bytes:
+    """A value claiming to repeat across every column of the grid, to XFD (16,384)."""
+    return opendocument(
+        ods_content(ods_row(ods_cell("Titolo"), ods_cell("x", repeat=16_383)) + ods_row(ods_cell("Progetto")))
+    )
+
+
+def ods_billion_spaces() -> bytes:
+    """A cell claiming a billion spaces, written as one element."""
+    spaces = ods_cell('a<text:s text:c="1000000000"/>')
+    return opendocument(ods_content(ods_row(ods_cell("Titolo")) + ods_row(spaces)))
+
+
+def ods_zip_bomb() -> bytes:
+    """0.2 MB on disk, 200 MB of content.xml once unzipped: the same blank row over and over."""
+    head, tail = ods_content(ODS_HEADER_AND_ONE_ROW).split(b"</table:table>")
+    filler = ods_row(ods_cell()).encode() * (1024 * 1024 // len(ods_row(ods_cell())))
+    return opendocument(head, *[filler] * 200, b"</table:table>" + tail)
+
+
+def ods_zip_bomb_lying_about_its_size() -> bytes:
+    return lying_about_its_size(ods_zip_bomb(), ODS_CONTENT)
+
+
+def ods_entity_expansion() -> bytes:
+    entities = '<!ENTITY a0 "ha">' + "".join(f'<!ENTITY a{n} "{f"&a{n - 1};" * 10}">' for n in range(1, 10))
+    return opendocument(
+        ods_content(
+            ods_row(ods_cell("Titolo")) + ods_row(ods_cell("&a9;")),
+            prolog=f"<!DOCTYPE office:document-content [{entities}]>",
+        )
+    )
+
+
+def ods_external_entity() -> bytes:
+    return opendocument(
+        ods_content(
+            ods_row(ods_cell("Titolo")) + ods_row(ods_cell("&secret;")),
+            prolog='<!DOCTYPE office:document-content [<!ENTITY secret SYSTEM "file:///etc/passwd">]>',
+        )
+    )
+
+
+def ods_entity_in_manifest() -> bytes:
+    """The entities in the first part the reader parses, the manifest."""
+    prolog = '<!DOCTYPE manifest:manifest [<!ENTITY secret SYSTEM "file:///etc/passwd">]>'
+    return opendocument(ods_content(ODS_HEADER_AND_ONE_ROW), manifest=ODS_MANIFEST.replace("?>", "?>" + prolog, 1))
+
+
+def ods_without_content() -> bytes:
+    return opendocument(content=False)
+
+
+def ods_broken_xml() -> bytes:
+    """content.xml cut in the middle of the first table (what follows the first table is never read)."""
+    content = ods_content(ODS_HEADER_AND_ONE_ROW)
+    return opendocument(content[: content.index(b"Progetto di prova") + 4])
+
+
+def ods_encrypted() -> bytes:
+    """A manifest saying content.xml is encrypted, and content.xml as ciphertext looks (random bytes)."""
+    return opendocument(bytes(range(256)) * 10, manifest=ENCRYPTED_MANIFEST)
 
 
 def old_excel() -> bytes:
@@ -237,8 +397,21 @@ HOSTILE_FILES = [
     HostileFile("utf8-bom-then-latin1.csv", utf8_bom_then_latin1, "not UTF-8"),
     HostileFile("image.csv", png_image, "binary"),
     HostileFile("image.xlsx", png_image, "not a readable XLSX"),
-    HostileFile("opendocument.xlsx", ods_named_xlsx, "OpenDocument"),
+    HostileFile("opendocument.xlsx", ods_named_xlsx, ""),
     HostileFile("old-excel.xlsx", old_excel, "old Excel"),
+    HostileFile("whole-grid-of-blank-cells.ods", ods_whole_grid_of_blank_cells, ""),
+    HostileFile("cell-in-row-1048576.ods", ods_row_1048576, "row 1,048,576"),
+    HostileFile("value-repeated-to-row-1048576.ods", ods_value_repeated_to_the_last_row, "past row 50,001"),
+    HostileFile("value-repeated-to-column-xfd.ods", ods_value_repeated_to_column_xfd, "beyond column 200"),
+    HostileFile("billion-spaces.ods", ods_billion_spaces, "longer than 131,072 characters"),
+    HostileFile("zip-bomb.ods", ods_zip_bomb, "unzips to"),
+    HostileFile("zip-bomb-lying-sizes.ods", ods_zip_bomb_lying_about_its_size, "archive is damaged"),
+    HostileFile("entity-expansion.ods", ods_entity_expansion, "entities"),
+    HostileFile("external-entity.ods", ods_external_entity, "entities"),
+    HostileFile("entity-in-manifest.ods", ods_entity_in_manifest, "entities"),
+    HostileFile("without-content.ods", ods_without_content, "not a readable OpenDocument sheet"),
+    HostileFile("broken-xml.ods", ods_broken_xml, "XML is broken"),
+    HostileFile("saved-with-password.ods", ods_encrypted, "saved with a password"),
 ]
 
 

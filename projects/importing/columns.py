@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 
+from django.core.exceptions import FieldDoesNotExist
 from django.utils import translation
+from django.utils.text import capfirst
 
 from partners.models import Partner
 from registry.enums import InitiativeKind, TargetGroup, Theme
 
-from ..exports import EXPORT_COLUMNS
-from ..models import Participation, Project
+from ..exports import EXPORT_COLUMNS, TEMPLATE_COLUMNS
+from ..models import Participation, Project, ProjectTargetGroup
 from ..names import fold_name
 
 # Header (folded: lower case, no accents) -> field.
@@ -80,6 +82,9 @@ NAME_LENGTH = Partner._meta.get_field("name").max_length  # organisations, funde
 UNIT_LENGTH = Participation._meta.get_field("unit").max_length
 URL_LENGTH = Project._meta.get_field("website").max_length
 
+# How an error names a column the sheet does not have: by the template's header, which editors know.
+TEMPLATE_HEADERS = {name: header for header, name in TEMPLATE_COLUMNS}
+
 LIST_SPLIT = re.compile(r"\s*(?:;|\r?\n)\s*")
 BULLET = re.compile(r"^(?:[-•*·▪◦‣–—]|\d+[.)])\s+")
 
@@ -141,8 +146,23 @@ class SheetColumns:
         return name in self.headers
 
     def label(self, *names: str) -> str:
-        """The header of the first of these fields the sheet has (as the editor wrote it), else the first name."""
-        return next((self.headers[name] for name in names if name in self.headers), names[0])
+        """The header of the first of these fields the sheet has (as the editor wrote it), else the first
+        field's name for editors (column_name)."""
+        return next((self.headers[name] for name in names if name in self.headers), None) or column_name(names[0])
+
+
+def column_name(name: str) -> str:
+    """A field as editors know it: the template's header ("Titolo"), else the admin's label for it (in the
+    active language), else the field's own name."""
+    if name in TEMPLATE_HEADERS:
+        return TEMPLATE_HEADERS[name]
+    if name in ("target_groups", "target_groups_indirect"):
+        return capfirst(ProjectTargetGroup._meta.verbose_name_plural)
+    try:
+        field = Project._meta.get_field(name)
+    except FieldDoesNotExist:
+        return name
+    return capfirst(getattr(field, "verbose_name", name))  # a reverse relation has no label of its own
 
 
 def split_lines(value: str) -> list[str]:

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.utils.translation import gettext as _
+
+from registry.enums import Role
+
 from ..exports import UNIT_DASH
 from ..models import Project, Territory
 from ..names import fold_name
@@ -131,19 +135,33 @@ class OrganisationUnits:
         for item, column in zip(row.input.participations, row.organisation_columns, strict=True):
             item.name, item.unit = self.split(item.name)
             if len(item.name) > NAME_LENGTH:
-                raise RowError(column, f"«{item.name[:40]}…» is longer than {NAME_LENGTH} characters")
+                raise RowError(
+                    column,
+                    _("«%(name)s…» is longer than %(limit)s characters")
+                    % {"name": item.name[:40], "limit": NAME_LENGTH},
+                )
             if item.unit is not None and len(item.unit) > UNIT_LENGTH:
-                raise RowError(column, f"the unit «{item.unit[:40]}…» is longer than {UNIT_LENGTH} characters")
+                raise RowError(
+                    column,
+                    _("the unit «%(unit)s…» is longer than %(limit)s characters")
+                    % {"unit": item.unit[:40], "limit": UNIT_LENGTH},
+                )
             key = (fold_name(item.name), item.role)
             if key not in kept:
                 kept[key] = (item, column)
                 participations.append(item)
                 continue
-            first, _ = kept[key]
+            first, _column = kept[key]
             if item.unit is not None and first.unit is not None and fold_name(item.unit) != fold_name(first.unit):
                 raise RowError(
                     column,
-                    f"«{item.name}» is named twice as {item.role}, with the units «{first.unit}» and «{item.unit}»",
+                    _("«%(name)s» is named twice as %(role)s, with the units «%(first)s» and «%(second)s»")
+                    % {
+                        "name": item.name,
+                        "role": str(Role(item.role).label).lower(),
+                        "first": first.unit,
+                        "second": item.unit,
+                    },
                 )
             if first.unit is None:
                 first.unit = item.unit
@@ -168,7 +186,9 @@ def check_period(row: SheetRow, project: Project) -> None:
     end = row.values["end"] if "end" in row.values else project.end
     if start and end and end < start:
         column = "end" if "end" in row.values else "start"
-        raise RowError(column, f"the period would end ({end}) before it starts ({start})")
+        raise RowError(
+            column, _("the period would end (%(end)s) before it starts (%(start)s)") % {"end": end, "start": start}
+        )
 
 
 class TerritoryPlanner:
@@ -200,6 +220,7 @@ class TerritoryPlanner:
 
     @staticmethod
     def _default_name(row: SheetRow) -> str:
+        # A record's name, stored and published: Italian whatever language the editor reads the admin in.
         return f"Comuni di {row.values.get('acronym') or row.values['title']}"[:255]
 
     def _find(self, name: str) -> Territory | None:
@@ -221,7 +242,7 @@ class TerritoryPlanner:
             names.setdefault(fold_name(name), name)
         row.input.territories = list(names.values())
         found = [(name, self._find(name)) for name in row.input.territories]
-        stored = [territory for _, territory in found if territory is not None and territory.pk is not None]
+        stored = [territory for _name, territory in found if territory is not None and territory.pk is not None]
         planned = [(name, territory) for name, territory in found if territory is not None and territory.pk is None]
         new_names = [name for name, territory in found if territory is None]
         covered = set().union(*(self._codes(territory) for territory in stored))
@@ -230,8 +251,11 @@ class TerritoryPlanner:
             if stored:
                 raise RowError(
                     "municipalities",
-                    f"{len(extra)} municipalities are not in {', '.join(t.name for t in stored)}: "
-                    "name a new territory for them in the territory column",
+                    _(
+                        "%(count)s municipalities are not in %(territories)s: "
+                        "name a new territory for them in the territory column"
+                    )
+                    % {"count": len(extra), "territories": ", ".join(t.name for t in stored)},
                 )
             name = self._default_name(row)
             row.input.territories = [*row.input.territories, name]
@@ -240,19 +264,22 @@ class TerritoryPlanner:
                 new_names = [name]
             elif territory.pk is not None and set(row.municipalities) != self._codes(territory):
                 # Made by an earlier import of the same row: it must hold the same municipalities.
-                raise RowError("municipalities", f"the territory «{name}» exists with other municipalities")
+                raise RowError(
+                    "municipalities", _("the territory «%(name)s» exists with other municipalities") % {"name": name}
+                )
             elif territory.pk is None:
                 planned = [(name, territory)]
         if len(new_names) + len(planned) > 1 and row.municipalities:
             raise RowError(
                 "territories",
-                f"{len(new_names) + len(planned)} new territories but one list of municipalities: "
-                "one new territory per row",
+                _("%(count)s new territories but one list of municipalities: one new territory per row")
+                % {"count": len(new_names) + len(planned)},
             )
         for name, territory in planned:
             if self._codes(territory) != set(extra):
                 raise RowError(
-                    "municipalities", f"the new territory «{name}» has other municipalities in an earlier row"
+                    "municipalities",
+                    _("the new territory «%(name)s» has other municipalities in an earlier row") % {"name": name},
                 )
         for name in new_names:
             self.batch.new_territory(name, set(extra))

@@ -2,6 +2,9 @@
 
 Reading only interprets what a row says (texts, identifiers, a period in Italian, names, places,
 themes); which stored project and which organisations those are is decided by matching.
+
+Messages are made as the rows are read, in the language then active: the admin's request's, or
+the command's.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from registry.enums import InitiativeKind, Reach, Role, TargetGroup, Theme
 
@@ -85,10 +89,6 @@ class SheetRow:
     def changes(self) -> list[str]:
         return self.change.changes if self.change else []
 
-    @property
-    def created_names(self) -> list[str]:
-        return [f"{kind}: {name}" for kind, name in self.change.created] if self.change else []
-
 
 class RowReader:
     """Reads the rows of one sheet, with the sheet's columns and the registry's places and vocabularies."""
@@ -99,7 +99,7 @@ class RowReader:
         self.vocabulary = Vocabulary()
 
     def read(self, number: int, cells: list) -> SheetRow:
-        row = SheetRow(number=number, input=ProjectInput(label=f"row {number}"))
+        row = SheetRow(number=number, input=ProjectInput(label=_("row %(number)s") % {"number": number}))
         cell = {}
         for position, name in self.columns.positions.items():
             value = cells[position] if position < len(cells) else ""
@@ -117,8 +117,8 @@ class RowReader:
                 CellError(
                     number,
                     "-",
-                    f"{len(beyond)} cells beyond the last column («{beyond[0][:40]}»): "
-                    "is there an unquoted ; inside a cell?",
+                    _("%(count)s cells beyond the last column («%(first)s»): is there an unquoted ; inside a cell?")
+                    % {"count": len(beyond), "first": beyond[0][:40]},
                 )
             )
         readers = [
@@ -139,13 +139,13 @@ class RowReader:
             value = value.isoformat()
         limit = MAX_LENGTHS.get(name)
         if limit and len(value) > limit:
-            raise RowError(name, f"longer than {limit} characters")
+            raise RowError(name, _("longer than %(limit)s characters") % {"limit": limit})
         return value
 
     def read_texts(self, row: SheetRow, cell: dict) -> None:
         title = self._text(cell, "title")
         if not title:
-            raise RowError("title", "the title is empty")
+            raise RowError("title", _("the title is empty"))
         row.values["title"] = title
         # A column the sheet does not have leaves that field of an existing project as it is.
         for name in ("acronym", "summary", "general_objective", "people_reached"):
@@ -160,7 +160,11 @@ class RowReader:
             code = self.vocabulary.kinds.get(fold_header(kind))
             if code is None:
                 accepted = ", ".join(InitiativeKind.values)
-                raise RowError("kind", f"«{kind}» is not a kind of initiative (accepted: {accepted})")
+                raise RowError(
+                    "kind",
+                    _("«%(kind)s» is not a kind of initiative (accepted: %(accepted)s)")
+                    % {"kind": kind, "accepted": accepted},
+                )
             row.values["kind"] = code
 
     def read_identifiers(self, row: SheetRow, cell: dict) -> None:
@@ -173,15 +177,17 @@ class RowReader:
             try:
                 cup_validator(cup)
             except ValidationError:
-                raise RowError("cup", f"«{cup}» is not a CUP (15 characters, such as I69E19001100002)") from None
+                raise RowError(
+                    "cup", _("«%(cup)s» is not a CUP (15 characters, such as I69E19001100002)") % {"cup": cup}
+                ) from None
             row.values["cup"] = cup
         row.input.slug = slugify(self._text(cell, "slug"))[:255]
         year = self._text(cell, "application_year")
         if year:
             if not re.fullmatch(r"\d{4}", year):
-                raise RowError("application_year", f"«{year}» is not a year")
+                raise RowError("application_year", _("«%(year)s» is not a year") % {"year": year})
             if not YEARS[0] <= int(year) <= YEARS[1]:
-                raise RowError("application_year", f"{year} is not a plausible year")
+                raise RowError("application_year", _("%(year)s is not a plausible year") % {"year": year})
             row.values["application_year"] = int(year)
 
     def read_period(self, row: SheetRow, cell: dict) -> None:
@@ -219,7 +225,9 @@ class RowReader:
                     start, end, has_start, has_end = parsed.start, parsed.end, True, True
                     text = text or duration_cell
             if duration is not None and not 1 <= duration <= 1200:
-                raise RowError(duration_column, f"{duration} months is not a plausible duration")
+                raise RowError(
+                    duration_column, _("%(months)s months is not a plausible duration") % {"months": duration}
+                )
         try:
             periods.check_order(start, end)
         except periods.PeriodError as error:
@@ -268,7 +276,10 @@ class RowReader:
         names = [tidy_name(name) for name in split_list(self._text(cell, column))]
         for name in names:
             if len(name) > longest:
-                raise RowError(column, f"«{name[:40]}…» is longer than {longest} characters")
+                raise RowError(
+                    column,
+                    _("«%(name)s…» is longer than %(limit)s characters") % {"name": name[:40], "limit": longest},
+                )
         return names
 
     def read_places(self, row: SheetRow, cell: dict) -> None:
@@ -293,7 +304,10 @@ class RowReader:
         countries = [code.upper() for code in split_list(self._text(cell, "countries"))]
         wrong = [code for code in countries if not re.fullmatch(r"[A-Z]{2}", code)]
         if wrong:
-            raise RowError("countries", f"{', '.join(wrong)}: use two-letter ISO 3166 codes such as IT or FR")
+            raise RowError(
+                "countries",
+                _("%(codes)s: use two-letter ISO 3166 codes such as IT or FR") % {"codes": ", ".join(wrong)},
+            )
         row.values["countries"] = countries
 
     def read_vocabularies(self, row: SheetRow, cell: dict) -> None:
@@ -302,7 +316,11 @@ class RowReader:
             for text in split_list(self._text(cell, "themes")):
                 code = self.vocabulary.themes.get(fold_header(text))
                 if code is None:
-                    raise RowError("themes", f"«{text}» is not a theme (accepted: {', '.join(Theme.values)})")
+                    raise RowError(
+                        "themes",
+                        _("«%(text)s» is not a theme (accepted: %(accepted)s)")
+                        % {"text": text, "accepted": ", ".join(Theme.values)},
+                    )
                 themes.append(code)
             row.input.themes = list(dict.fromkeys(themes))
         if "target_groups" not in self.columns.links:
@@ -323,9 +341,15 @@ class RowReader:
                 code = self.vocabulary.target_groups.get(fold_header(text))
                 if code is None:
                     accepted = ", ".join(TargetGroup.values)
-                    raise RowError(column, f"«{text}» is not a target group (accepted: {accepted})")
+                    raise RowError(
+                        column,
+                        _("«%(text)s» is not a target group (accepted: %(accepted)s)")
+                        % {"text": text, "accepted": accepted},
+                    )
                 if code in groups and groups[code] != written:
-                    raise RowError(column, f"«{text}» is named as a direct and as an indirect target group")
+                    raise RowError(
+                        column, _("«%(text)s» is named as a direct and as an indirect target group") % {"text": text}
+                    )
                 groups.setdefault(code, written)
         beneficiaries = self._text(cell, "beneficiaries")
         if "beneficiaries" in cell:
@@ -370,6 +394,6 @@ class RowReader:
         try:
             URLValidator(schemes=["http", "https"])(value)
         except ValidationError:
-            raise RowError(column, f"«{value[:80]}» is not a web address") from None
+            raise RowError(column, _("«%(value)s» is not a web address") % {"value": value[:80]}) from None
         if len(value) > URL_LENGTH:
-            raise RowError(column, f"a web address longer than {URL_LENGTH} characters")
+            raise RowError(column, _("a web address longer than %(limit)s characters") % {"limit": URL_LENGTH})

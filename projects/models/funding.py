@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.enums import ProgrammeKind
 from registry.fields import WebsiteField, validate_sources
+from registry.history import RecordedHistory
 
 
 def reachable(start: Iterable[int], links: Mapping[int, Iterable[int]]) -> set[int]:
@@ -50,6 +51,7 @@ class Funder(models.Model):
     sources = models.JSONField(_("sources"), default=list, blank=True, validators=[validate_sources])
 
     objects = FunderQuerySet.as_manager()
+    history = RecordedHistory()
 
     class Meta:
         ordering = ["name"]
@@ -127,6 +129,7 @@ class Programme(models.Model):
     sources = models.JSONField(_("sources"), default=list, blank=True, validators=[validate_sources])
 
     objects = ProgrammeQuerySet.as_manager()
+    history = RecordedHistory()
 
     class Meta:
         ordering = ["name"]

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from registry.enums import TerritoryBasis
+from registry.history import RecordedHistory
 
 from ..names import fold_name
 from ..places import MunicipalityIndex
@@ -71,6 +72,8 @@ class Territory(models.Model):
     municipalities = models.ManyToManyField(
         Municipality, blank=True, related_name="territories", verbose_name=_("municipalities")
     )
+
+    history = RecordedHistory()
 
     class Meta:
         ordering = ["name"]

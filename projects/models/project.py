@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.enums import InitiativeKind, Reach, Role, Status, TargetGroup, Theme, role_position
 from registry.fields import WebsiteField, validate_sources
+from registry.history import RecordedHistory
 
 from .. import periods, status
 from ..names import title_keys
@@ -160,6 +161,7 @@ class Project(models.Model):
     related = models.ManyToManyField("self", blank=True, symmetrical=True, verbose_name=_("related projects"))
 
     objects = ProjectQuerySet.as_manager()
+    history = RecordedHistory()
 
     class Meta:
         # Alphabetical as Italian readers expect (case and accents ignored: "Forlì" before "Forlimpopoli"),

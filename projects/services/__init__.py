@@ -7,6 +7,7 @@ holds everywhere:
 - matching.py: which stored record or project a source speaks of (names, CUP, code, title, slug);
 - slugs.py: how a new record gets its address;
 - records.py: organisations, funders, programmes and territories, one at a time or in bulk;
+- merging.py: one organisation stored several times made one (partners_merge);
 - projects.py: projects and their links, planned and checked first, then written in bulk, all or nothing;
 - locks.py: one sheet import at a time, across processes and machines;
 - bulk.py: many rows in few statements (COPY on PostgreSQL), and fresh planner statistics after them;
@@ -26,6 +27,7 @@ from .matching import (
     project_match,
     record_match,
 )
+from .merging import MergeRefused, MergeResult, partners_merge
 from .projects import (
     ParticipationInput,
     ProjectBatch,
@@ -47,6 +49,8 @@ __all__ = [
     "UNCHANGED",
     "AmbiguousName",
     "ImportBusy",
+    "MergeRefused",
+    "MergeResult",
     "ParticipationInput",
     "ProjectBatch",
     "ProjectChange",
@@ -58,6 +62,7 @@ __all__ = [
     "RecordIndex",
     "import_lock",
     "m2m_sync",
+    "partners_merge",
     "planner_statistics_refresh",
     "project_match",
     "project_slug_text",

@@ -20,6 +20,8 @@ from functools import cached_property
 
 from django.db import models
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from ..models import Programme, Project
 from ..names import acronym_key, fold_name, tidy_name, title_keys
@@ -33,7 +35,10 @@ class AmbiguousName(ValueError):
         self.name = name
         self.records = records
         listed = ", ".join(f"«{record.name}»" for record in records)
-        super().__init__(f"«{name}» could be any of {listed}: write the name exactly as one of them")
+        super().__init__(
+            _("«%(name)s» could be any of %(records)s: write the name exactly as one of them")
+            % {"name": name, "records": listed}
+        )
 
 
 class RecordIndex:
@@ -119,6 +124,19 @@ class ProjectKeys:
         return [key for key in (acronym_title_key, title_key) if key]
 
 
+# The keys as messages name them ("cup I69E19001100002", "codice FAMI-123" in Italian).
+KEY_NAMES = {
+    "cup": pgettext_lazy("project key", "cup"),
+    "code": pgettext_lazy("project key", "code"),
+    "slug": pgettext_lazy("project key", "slug"),
+    "title": pgettext_lazy("project key", "title"),
+}
+
+
+def _key(key: str, value: str) -> str:
+    return _("%(key)s %(value)s") % {"key": KEY_NAMES.get(key, key), "value": value}
+
+
 class ProjectMatchError(ValueError):
     """The keys of a source point to different projects, or to several projects at once."""
 
@@ -133,7 +151,7 @@ class ProjectMatch:
     matched_by: str = ""  # "cup", "code", "title" or "slug"; empty for a new project
 
     def describe(self, keys: ProjectKeys) -> str:
-        return f"{self.matched_by} {getattr(keys, self.matched_by)}" if self.matched_by != "title" else "its title"
+        return _key(self.matched_by, getattr(keys, self.matched_by)) if self.matched_by != "title" else _("its title")
 
 
 STRONG_KEYS = ("cup", "code", "slug")
@@ -220,8 +238,13 @@ class ProjectIndex:
                 other = candidates[0]
                 raise ProjectMatchError(
                     key,
-                    f"{found.describe(keys)} is «{found.project.title}» but {key} {getattr(keys, key)} "
-                    f"is «{other.title}»",
+                    _("%(found)s is «%(title)s» but %(other_key)s is «%(other_title)s»")
+                    % {
+                        "found": found.describe(keys),
+                        "title": found.project.title,
+                        "other_key": _key(key, getattr(keys, key)),
+                        "other_title": other.title,
+                    },
                 )
         if found is None:
             return ProjectMatch(None)
@@ -229,21 +252,34 @@ class ProjectIndex:
             mine, theirs = getattr(keys, key), getattr(found.project, key)
             if mine and theirs and mine != theirs:
                 raise ProjectMatchError(
-                    key, f"«{found.project.title}», found by {found.describe(keys)}, has {key} {theirs}, not {mine}"
+                    key,
+                    _("«%(title)s», found by %(found)s, has %(theirs)s, not %(mine)s")
+                    % {
+                        "title": found.project.title,
+                        "found": found.describe(keys),
+                        "theirs": _key(key, theirs),
+                        "mine": mine,
+                    },
                 )
         return found
 
 
 def _ambiguity(key: str, keys: ProjectKeys, candidates: list[Project]) -> str:
     if key in ("title", "title_slug"):
-        stated = [f"{name} {getattr(keys, name)}" for name in ("cup", "code") if getattr(keys, name)]
+        stated = [_key(name, getattr(keys, name)) for name in ("cup", "code") if getattr(keys, name)]
         if stated:
-            return (
-                f"{len(candidates)} projects are titled «{keys.title}» and none has {' or '.join(stated)}: "
+            return _(
+                "%(count)s projects are titled «%(title)s» and none has %(keys)s: "
                 "give the slug of the one this is, or add its CUP or code in the admin first"
-            )
-        return f"{len(candidates)} projects are titled «{keys.title}»: give the CUP or the code to tell them apart"
-    return f"{len(candidates)} projects have {key} {getattr(keys, key)}: give the CUP to tell them apart"
+            ) % {"count": len(candidates), "title": keys.title, "keys": _(" or ").join(stated)}
+        return _("%(count)s projects are titled «%(title)s»: give the CUP or the code to tell them apart") % {
+            "count": len(candidates),
+            "title": keys.title,
+        }
+    return _("%(count)s projects have %(key)s: give the CUP to tell them apart") % {
+        "count": len(candidates),
+        "key": _key(key, getattr(keys, key)),
+    }
 
 
 def _contradicts(project: Project, keys: ProjectKeys) -> bool:

@@ -21,8 +21,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
-from registry.enums import Reach, Role, TargetGroup, Theme, role_position
+from registry.enums import ChangeKind, Reach, Role, TargetGroup, Theme, role_position
+from registry.history import CREATED, DELETED, change_set, versions_baseline, versions_record
 
 from ..models import Participation, Project, ProjectTargetGroup, ProjectTheme, Territory
 from ..names import tidy_name
@@ -96,6 +98,7 @@ class ProjectChange:
     project: Project
     outcome: str = UNCHANGED
     fields: list[str] = field(default_factory=list)  # project fields that change
+    before: dict[str, Any] = field(default_factory=dict)  # their stored values, for a before/after view
     links: dict[str, Any] = field(default_factory=dict)  # the links stated, resolved to records
     changed_links: list[str] = field(default_factory=list)
     created: list[tuple[str, str]] = field(default_factory=list)  # (kind, name) of records it makes
@@ -148,7 +151,10 @@ class ProjectBatch:
         match = self.projects.match(item.keys())
         if match.project is not None and id(match.project) in self._claimed:
             earlier = self._claimed[id(match.project)]
-            raise ProjectMatchError(match.matched_by, f"the same project as {earlier.input.label or 'another'}")
+            raise ProjectMatchError(
+                match.matched_by,
+                _("the same project as %(earlier)s") % {"earlier": earlier.input.label or _("another source")},
+            )
         return match
 
     def plan(self, item: ProjectInput, match: ProjectMatch | None = None) -> ProjectChange:
@@ -204,6 +210,7 @@ class ProjectBatch:
                         change.add_error(name, message)
         project.refresh_title_keys()
         change.fields = [name for name in checked if getattr(project, name) != before[name]]
+        change.before = {name: before[name] for name in change.fields}
 
     def _record(self, change: ProjectChange, link: str, name: str):
         """The record the name stands for; a new one (planned, not stored) when there is none."""
@@ -237,7 +244,11 @@ class ProjectBatch:
         wanted, seen, counters = [], set(), defaultdict(int)
         for item in change.input.participations:
             if item.role not in ROLES:
-                change.add_error("participations", f"«{item.role}» is not a role ({', '.join(Role.values)})")
+                change.add_error(
+                    "participations",
+                    _("«%(role)s» is not a role (%(accepted)s)")
+                    % {"role": item.role, "accepted": ", ".join(Role.values)},
+                )
                 continue
             partner = self._record(change, "participations", item.name)
             if partner is None or (id(partner), item.role) in seen:
@@ -248,13 +259,20 @@ class ProjectBatch:
         wanted.sort(key=lambda link: role_position(link[1]))
         leads = [link for link in wanted if link[1] == Role.LEAD]
         if len(leads) > 1:
-            change.add_error("participations", f"a project has one lead partner, this one names {len(leads)}")
+            change.add_error(
+                "participations",
+                _("a project has one lead partner, this one names %(count)s") % {"count": len(leads)},
+            )
         return wanted
 
     def _themes(self, change: ProjectChange) -> list[str]:
         unknown = [code for code in change.input.themes if code not in THEMES]
         if unknown:
-            change.add_error("themes", f"unknown themes {', '.join(unknown)} (accepted: {', '.join(Theme.values)})")
+            change.add_error(
+                "themes",
+                _("unknown themes %(themes)s (accepted: %(accepted)s)")
+                % {"themes": ", ".join(unknown), "accepted": ", ".join(Theme.values)},
+            )
         return list(dict.fromkeys(code for code in change.input.themes if code in THEMES))
 
     def _target_groups(self, change: ProjectChange) -> dict[str, str]:
@@ -267,9 +285,13 @@ class ProjectBatch:
         wanted = {} if change.input.target_groups_replace else dict(stored)
         for code, reach in change.input.target_groups.items():
             if code not in TARGET_GROUPS:
-                change.add_error("target_groups", f"«{code}» is not a target group")
+                change.add_error("target_groups", _("«%(code)s» is not a target group") % {"code": code})
             elif reach is not None and reach not in REACHES:
-                change.add_error("target_groups", f"«{reach}» is not a reach ({', '.join(Reach.values)})")
+                change.add_error(
+                    "target_groups",
+                    _("«%(reach)s» is not a reach (%(accepted)s)")
+                    % {"reach": reach, "accepted": ", ".join(Reach.values)},
+                )
             else:
                 wanted[code] = reach or stored.get(code) or Reach.DIRECT
         return wanted
@@ -314,9 +336,15 @@ class ProjectBatch:
 
     @transaction.atomic
     def write(self) -> None:
-        """Store every planned change, in one transaction. A batch with any error is refused whole."""
+        """Store every planned change, in one transaction, and record it in the history (in the caller's change
+        set, or one of its own). A batch with any error is refused whole."""
         if self.has_errors:
             raise ValueError("a batch with errors is never written")
+        with change_set(ChangeKind.OTHER):
+            self._write()
+
+    def _write(self) -> None:
+        versions_baseline(Project, [change.project.pk for change in self.changes if change.outcome == CHANGED])
         for kind, model in RECORD_MODELS.items():
             records_create(model=model, records=self.new_records[kind])
         insert_rows(
@@ -345,6 +373,10 @@ class ProjectBatch:
         written = [change for change in self.changes if change.outcome != UNCHANGED]
         LinkWriter().write(written)
         projects_index(change.project.pk for change in written)
+        for kind, model in RECORD_MODELS.items():
+            versions_record(model, [record.pk for record in self.new_records[kind]], history_type=CREATED)
+        versions_record(Project, [change.project.pk for change in new], history_type=CREATED)
+        versions_record(Project, [change.project.pk for change in written if change.outcome == CHANGED])
 
 
 class LinkWriter:
@@ -448,9 +480,14 @@ def project_upsert(*, item: ProjectInput, publish: bool = False) -> ProjectChang
 def related_sync(*, project: Project, related: list[Project]) -> bool:
     """Make the project's related projects exactly these (in both directions); whether anything changed."""
     wanted = {other.pk for other in related}
-    if set(project.related.values_list("pk", flat=True)) == wanted:
+    stored = set(project.related.values_list("pk", flat=True))
+    if stored == wanted:
         return False
-    project.related.set(sorted(wanted))
+    with change_set(ChangeKind.OTHER):
+        touched = [project.pk, *(stored ^ wanted)]
+        versions_baseline(Project, touched)
+        project.related.set(sorted(wanted))
+        versions_record(Project, touched)
     return True
 
 
@@ -458,9 +495,12 @@ def related_sync(*, project: Project, related: list[Project]) -> bool:
 def projects_publish(*, projects: QuerySet, published: bool) -> int:
     """Publish (or withdraw from the public site) the projects not already so; how many changed."""
     pks = list(projects.filter(is_published=not published).values_list("pk", flat=True))
-    for chunk in chunked(pks):
-        Project.objects.filter(pk__in=chunk).update(is_published=published)
-    projects_index(pks)
+    with change_set(ChangeKind.ACTION):
+        versions_baseline(Project, pks)
+        for chunk in chunked(pks):
+            Project.objects.filter(pk__in=chunk).update(is_published=published)
+        projects_index(pks)
+        versions_record(Project, pks)
     return len(pks)
 
 
@@ -468,9 +508,12 @@ def projects_publish(*, projects: QuerySet, published: bool) -> int:
 def projects_delete(*, projects: QuerySet) -> int:
     """Delete projects, and take them out of the public index first; how many were deleted."""
     pks = list(projects.values_list("pk", flat=True))
-    projects_unindex(pks)
-    for chunk in chunked(pks):
-        Project.objects.filter(pk__in=chunk).delete()
+    with change_set(ChangeKind.ACTION):
+        versions_baseline(Project, pks)
+        versions_record(Project, pks, history_type=DELETED)
+        projects_unindex(pks)
+        for chunk in chunked(pks):
+            Project.objects.filter(pk__in=chunk).delete()
     return len(pks)
 
 

@@ -6,7 +6,11 @@ from collections.abc import Iterable
 
 from django.db import models
 
+from partners.duplicates import pairs_refresh
 from partners.models import Partner
+from partners.similarity import name_key as partner_name_key
+from registry.enums import ChangeKind
+from registry.history import CREATED, change_set, versions_baseline, versions_record
 
 from ..models import Funder, Programme, Territory
 from ..names import tidy_name
@@ -31,6 +35,11 @@ def record_upsert(*, model: type[models.Model], index: RecordIndex, name: str, v
     by the model's own rules before it is saved. Returns the record and "new", "changed" or "unchanged".
     """
     record = index.find(name)
+    with change_set(ChangeKind.OTHER):
+        return _record_upsert(model=model, index=index, record=record, name=name, values=values, slug=slug)
+
+
+def _record_upsert(*, model, index: RecordIndex, record, name: str, values: dict, slug: str):
     wanted = {"name": tidy_name(name), **values}
     if slug:
         wanted["slug"] = slug
@@ -41,16 +50,19 @@ def record_upsert(*, model: type[models.Model], index: RecordIndex, name: str, v
         record.full_clean(validate_unique=False, validate_constraints=False)
         record.save()
         index.add(record)
+        versions_record(model, [record.pk], history_type=CREATED)
         return record, NEW
     if record.get_deferred_fields():
         record.refresh_from_db()  # an index loaded for matching holds names only
     changed = [field for field, value in wanted.items() if getattr(record, field) != value]
     if not changed:
         return record, UNCHANGED
+    versions_baseline(model, [record.pk])
     for field in changed:
         setattr(record, field, wanted[field])
     record.full_clean(validate_unique=False, validate_constraints=False)
     record.save(update_fields=changed)
+    versions_record(model, [record.pk])
     return record, CHANGED
 
 
@@ -60,7 +72,11 @@ def records_create(*, model: type[models.Model], records: list) -> None:
         return
     for record, slug in zip(records, slugs_allocate(model=model, texts=[r.name for r in records]), strict=True):
         record.slug = slug
+        if model is Partner:  # bulk_create skips save(), which keeps the key duplicates are found by
+            record.name_key = partner_name_key(record.name)
     model.objects.bulk_create(records, batch_size=500)
+    if model is Partner:  # and Partner's post_save, which finds the organisations alike to it
+        pairs_refresh([record.pk for record in records])
 
 
 def m2m_sync(*, manager, wanted: Iterable) -> bool:
@@ -68,5 +84,9 @@ def m2m_sync(*, manager, wanted: Iterable) -> bool:
     target = {getattr(item, "pk", item) for item in wanted}
     if set(manager.values_list("pk", flat=True)) == target:
         return False
-    manager.set(sorted(target))
+    owner = manager.instance
+    with change_set(ChangeKind.OTHER):
+        versions_baseline(type(owner), [owner.pk])
+        manager.set(sorted(target))
+        versions_record(type(owner), [owner.pk])
     return True

@@ -91,7 +91,7 @@ def test_an_id_no_longer_there_is_left_out_and_no_ids_ask_nothing(projects):
 
 def test_a_card_writes_the_period_in_the_registry_style_whatever_the_source_wrote():
     project = make_project(period="Maggio 2024 - Dicembre 2025")
-    assert [card.period for card in ProjectCard.read([project.pk], TODAY)] == ["maggio 2024 – dicembre 2025"]
+    assert [card.period for card in ProjectCard.read([project.pk], TODAY, "it")] == ["maggio 2024 – dicembre 2025"]
 
 
 def test_a_card_on_an_english_page_writes_the_period_in_english():

@@ -7,6 +7,8 @@ memory each takes in a process of its own.
 import io
 import os
 import time
+import tracemalloc
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -18,13 +20,23 @@ from projects.importing.report import LISTED_COLUMNS, LISTED_ERRORS, LISTED_ROWS
 from projects.models import Funder, Project
 from projects.uploads import uploads_purge
 from tests.commands import run_command
-from tests.hostile_files import HOSTILE_FILES, HostileFile, dimension_of_the_whole_grid
+from tests.hostile_files import (
+    HOSTILE_FILES,
+    HostileFile,
+    dimension_of_the_whole_grid,
+    ods_cell,
+    ods_content,
+    ods_row,
+    opendocument,
+)
 
 pytestmark = pytest.mark.django_db
 
 IMPORT_URL = "/admin/projects/project/import/"
 CONFIRM_URL = "/admin/projects/project/process_import/"
-FORMATS = {"csv": "0", "xlsx": "1"}
+# The XLSX format reads any archive by what it holds, an OpenDocument sheet too.
+FORMATS = {"csv": "0", "xlsx": "1", "ods": "1"}
+FILES = Path(__file__).resolve().parent.parent / "files" / "ods"
 REFUSED = [hostile for hostile in HOSTILE_FILES if hostile.refused_because]
 
 
@@ -80,6 +92,83 @@ def test_a_dimension_claiming_the_whole_grid_is_ignored_and_the_cells_are_read(t
 
     assert code == 0
     assert "1 new" in out
+
+
+def hostile(name: str) -> bytes:
+    return next(hostile for hostile in HOSTILE_FILES if hostile.name == name).make()
+
+
+@pytest.mark.parametrize("name", ["opendocument.xlsx", "whole-grid-of-blank-cells.ods"])
+def test_an_ods_is_read_as_what_it_holds_whatever_its_name_or_the_grid_it_claims(name, tmp_path):
+    path = tmp_path / name
+    path.write_bytes(hostile(name))
+
+    code, out, _ = run(path, "--dry-run")
+
+    assert code == 0
+    assert "1 new" in out
+
+
+def peak_memory(read) -> int:
+    """The most memory Python held at once while `read` ran, in bytes (a bound on behaviour, not a speed)."""
+    tracemalloc.start()
+    try:
+        read()
+    except SheetError:
+        pass
+    finally:
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    return peak
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "whole-grid-of-blank-cells.ods",
+        "cell-in-row-1048576.ods",
+        "value-repeated-to-column-xfd.ods",
+        "billion-spaces.ods",
+    ],
+)
+def test_what_an_ods_claims_to_repeat_costs_nothing(name):
+    data = hostile(name)
+
+    # Were the blank cells of a claimed row written out, or the rows listed, it would take gigabytes.
+    assert peak_memory(lambda: read_sheet(data)) < 2 * 1024 * 1024
+
+
+def test_a_libreoffice_sheet_claiming_every_row_and_column_of_the_grid_is_read_in_little_memory():
+    # LibreOffice wrote this one with blank rows repeated to row 1,048,576, each 16,384 cells wide.
+    data = (FILES / "formati.ods").read_bytes()
+    assert b'table:number-rows-repeated="1048569"' in zipfile_part(data, "content.xml")
+
+    assert peak_memory(lambda: read_sheet(data)) < 2 * 1024 * 1024
+
+
+def test_a_value_repeated_down_the_grid_is_read_no_further_than_the_row_limit():
+    data = hostile("value-repeated-to-row-1048576.ods")
+
+    with pytest.raises(SheetError, match=r"a value in row 1,002, past row 1,001"):
+        read_sheet(data, limits=SheetLimits(max_rows=1_000))
+    # What is held is the rows the limit lets through, never the million the row claims.
+    assert peak_memory(lambda: read_sheet(data, limits=SheetLimits(max_rows=1_000))) < 2 * 1024 * 1024
+
+
+def test_an_ods_row_is_refused_at_the_row_limit_of_the_settings(settings, tmp_path):
+    settings.IMPORT_MAX_ROWS = 3
+    path = tmp_path / "schede.ods"
+    path.write_bytes(opendocument(ods_content(ods_row(ods_cell("Titolo")) + ods_row(ods_cell("Progetto"), repeat=5))))
+
+    code, _, err = run(path)
+
+    assert code == 2
+    assert "a value in row 5, past row 4" in err
+
+
+def zipfile_part(data: bytes, name: str) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return archive.read(name)
 
 
 def test_a_stream_without_end_is_read_no_further_than_the_limit(settings):

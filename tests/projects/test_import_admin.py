@@ -4,13 +4,17 @@ import csv
 import io
 import re
 
+import openpyxl
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
 
+from projects import resources
 from projects.importing import read_sheet
 from projects.models import Project
-from tests.factories import MARKER, make_full_project, make_partner, word
+from tests import hostile_files
+from tests.factories import MARKER, make_full_project, make_partner, make_project, word
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +39,13 @@ def staff_without_import(db):
     return user
 
 
-def upload(client, data):
-    return client.post(IMPORT_URL, {"format": "0", "import_file": data})
+def upload(client, data, language: str = ""):
+    """The editor's upload: the file alone, whatever its format (the admin in `language`, as its language
+    switch sets it, else in the language of the tests' client)."""
+    if language:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    # With the form's one hidden field, which a browser sends with the file.
+    return client.post(IMPORT_URL, {"resource": "0", "import_file": data})
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page(client):
@@ -94,7 +103,7 @@ def test_a_sheet_with_errors_is_shown_with_its_rows_and_columns_and_writes_nothi
 
     assert response.status_code == 400
     html = response.content.decode()
-    assert "Periodo" in html and "comes before the start" in html
+    assert "Column Periodo</span>: the end (May 2024) comes before the start (December 2025)" in html
     assert 'name="import_file_name"' not in html  # no confirm form
     assert Project.objects.count() == before
 
@@ -270,3 +279,217 @@ def test_admin_export_writes_the_new_columns_and_imports_back_unchanged(
     out = io.StringIO()
     call_command("import_projects", str(path), "--dry-run", stdout=out)
     assert f"0 new, 0 changed, {len(sheet.rows)} unchanged, 0 rows with errors" in out.getvalue()
+
+
+# --- the format, told by the file ----------------------------------------------------------------
+
+
+def xlsx_sheet(rows, headers=("Titolo", "Capofila", "Periodo", "Sintesi"), name="schede.xlsx") -> io.BytesIO:
+    workbook = openpyxl.Workbook()
+    workbook.active.append(list(headers))
+    for cells in rows:
+        workbook.active.append(list(cells))
+    upload = io.BytesIO()
+    workbook.save(upload)
+    upload.seek(0)
+    upload.name = name
+    return upload
+
+
+def ods_sheet(rows, headers=("Titolo", "Capofila", "Periodo", "Sintesi"), name="schede.ods") -> io.BytesIO:
+    """As LibreOffice saves a sheet by default (its own OpenDocument format)."""
+    content = "".join(hostile_files.ods_row(*map(hostile_files.ods_cell, cells)) for cells in [headers, *rows])
+    upload = io.BytesIO(hostile_files.opendocument(hostile_files.ods_content(content)))
+    upload.name = name
+    return upload
+
+
+def test_the_upload_form_asks_for_the_file_only(client, editor):
+    client.force_login(editor)
+
+    html = client.get(IMPORT_URL).content.decode()
+
+    assert 'name="import_file"' in html
+    assert 'name="format"' not in html and "guess_format" not in html
+    accepted = re.search(r'accept="([^"]*)"', html)[1].split(",")
+    assert {".csv", ".xlsx", ".ods"} <= set(accepted)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda rows: sheet(rows),
+        lambda rows: xlsx_sheet(rows),
+        # The bytes decide: a workbook saved under a CSV name is read as the workbook it is.
+        lambda rows: xlsx_sheet(rows, name="schede.csv"),
+        lambda rows: ods_sheet(rows),
+    ],
+    ids=["csv", "xlsx", "xlsx-named-csv", "ods"],
+)
+def test_csv_xlsx_and_ods_are_read_without_choosing_a_format_and_confirmed(client, editor, make):
+    client.force_login(editor)
+    title = f"{MARKER} Letto dal file {word()}"
+
+    preview = upload(client, make([[title, "Ass. PIAM onlus", "Maggio 2024 - Dicembre 2025", "Testo"]]))
+
+    assert preview.status_code == 200
+    totals = preview.context["result"].totals
+    assert (totals["new"], totals["invalid"]) == (1, 0)
+    assert client.post(CONFIRM_URL, preview_fields(preview)).status_code == 302
+    project = Project.objects.get(title=title)
+    assert (project.start_iso, project.end_iso) == ("2024-05", "2025-12")
+
+
+def test_the_uploaded_file_name_reaches_the_reader(client, editor):
+    # A text file named .xlsx is read as the workbook its name says it is, and refused as one.
+    data = sheet([["Progetto", "", "2024", ""]])
+    data.name = "schede.xlsx"
+    client.force_login(editor)
+
+    response = upload(client, data)
+
+    assert response.status_code == 400
+    assert "not a readable XLSX workbook" in response.content.decode()
+
+
+def test_the_confirmation_reads_the_file_under_its_uploaded_name_too(client, editor):
+    client.force_login(editor)
+    fields = preview_fields(upload(client, sheet([["Nome del file", "", "2024", ""]])))
+
+    response = client.post(CONFIRM_URL, {**fields, "original_file_name": "schede.xlsx"})
+
+    assert response.status_code == 400
+    assert "not a readable XLSX workbook" in response.content.decode()
+    assert not Project.objects.filter(title="Nome del file").exists()
+
+
+# --- the preview -----------------------------------------------------------------------------------
+
+
+def test_each_error_is_text_under_its_row_and_the_summary_links_to_each_row(client, editor):
+    client.force_login(editor)
+    rows = [["Buona", "", "2024", ""], ["Due errori", "", "13/2024", ""], ["", "", "Maggio 2024", ""]]
+
+    response = upload(client, sheet(rows, headers=("Titolo", "Capofila", "Periodo", "Colonna in più")))
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    # The summary, first on the page, links to each row's errors.
+    assert html.index("Result of the check") < html.index('name="import_file"')
+    assert '<a href="#row-3">Row 3: 1 error</a>' in html
+    assert '<a href="#row-4">Row 4: 1 error</a>' in html
+    row = re.search(r'<section class="import-row" id="row-3"[^>]*>(.*?)</section>', html, re.S)[1]
+    assert "Row 3: «Due errori»" in row
+    assert "Column Periodo</span>: «13/2024» has no month 13" in row
+    assert "the title is empty" in html
+    # Nothing left to a hover, and no empty table header.
+    assert "validation-error-container" not in html and "<th></th>" not in html
+
+
+def test_a_changed_project_shows_each_changed_field_before_and_after(client, editor):
+    old_lead, new_lead = make_partner(), make_partner()
+    project = make_project(
+        title=f"{MARKER} Prima e dopo {word()}", period="2024", summary="Sintesi di prima.", lead=old_lead
+    )
+    long_summary = "Una sintesi nuova e lunga. " * 20
+    client.force_login(editor)
+
+    response = upload(client, sheet([[project.title, new_lead.name, "Maggio 2024 - Dicembre 2025", long_summary]]))
+
+    assert response.status_code == 200
+    changed = response.context["result"].preview.changed
+    assert [row.title for row in changed] == [project.title]
+    shown = {field.label: field for field in changed[0].fields}
+    assert (shown["Start"].before.text, shown["Start"].after.text) == ("2024", "May 2024")
+    assert shown["End"].before.empty and shown["End"].after.text == "December 2025"  # "2024" is a start only
+    assert shown["Summary"].before.text == "Sintesi di prima."
+    assert shown["Summary"].after.full == long_summary.strip()
+    assert len(shown["Summary"].after.text) <= 160
+    assert shown["Organisations and roles"].before.items == [f"{old_lead.name} (lead partner)"]
+    assert shown["Organisations and roles"].after.items == [f"{new_lead.name} (lead partner)"]
+    html = response.content.decode()
+    section = re.search(r'<section class="import-project">(.*?)</section>', html, re.S)[1]
+    assert f'href="/admin/projects/project/{project.pk}/change/"' in section
+    assert '<th scope="col">Before</th>' in section and '<th scope="col">After</th>' in section
+    assert "<summary>The whole text</summary>" in section  # the long summary, whole, one click away
+    assert "Sintesi di prima." in section and old_lead.name in section and new_lead.name in section
+
+
+def test_a_new_project_shows_its_title_and_main_fields(client, editor):
+    client.force_login(editor)
+    title = f"{MARKER} Nuovo di zecca {word()}"
+
+    response = upload(client, sheet([[title, "Ass. PIAM onlus", "Maggio 2024 - Dicembre 2025", "In breve."]]))
+
+    new = response.context["result"].preview.new
+    assert [row.title for row in new] == [title]
+    shown = {field.label: field.after for field in new[0].fields}
+    assert shown["Period"].text == "May 2024 – December 2025"
+    assert shown["Organisations and roles"].items == ["Ass. PIAM onlus (lead partner)"]
+    assert shown["Summary"].text == "In breve."
+    html = response.content.decode()
+    assert '<table class="import-preview import-new-projects">' in html and title in html
+
+
+def test_the_preview_lists_a_bounded_number_of_new_projects(client, editor, monkeypatch):
+    monkeypatch.setattr(resources, "LISTED_ROWS", 2)
+    client.force_login(editor)
+
+    response = upload(client, sheet([[f"{MARKER} Tanti {n} {word()}", "", "2024", ""] for n in range(3)]))
+
+    preview = response.context["result"].preview
+    assert (len(preview.new), preview.more_new) == (2, 1)
+    assert response.context["result"].totals["new"] == 3
+    assert "The first 2 are listed; 1 more project is new." in response.content.decode()
+
+
+def test_close_names_of_new_organisations_are_shown_beside_them(client, editor, monkeypatch):
+    new_name = f"{MARKER} Coop. Sociale Il Ponte {word()}"
+    suggestions = {new_name: ["Cooperativa sociale Il Ponte onlus"]}
+    monkeypatch.setattr(resources, "import_sheet", suggesting(resources.import_sheet, suggestions))
+    client.force_login(editor)
+
+    response = upload(client, sheet([[f"{MARKER} Ponte {word()}", new_name, "2024", ""]]))
+
+    result = response.context["result"]
+    assert result.suggestions == {new_name: ["Cooperativa sociale Il Ponte onlus"]}
+    assert (
+        f"«{new_name}» will be created: did you mean «Cooperativa sociale Il Ponte onlus»?"
+        in response.content.decode()
+    )
+
+
+def test_the_preview_in_italian_speaks_italian(client, editor, monkeypatch):
+    organisation = f"{MARKER} Coop. Sociale Il Ponte {word()}"
+    suggestions = {organisation: ["Cooperativa sociale Il Ponte onlus"]}
+    monkeypatch.setattr(resources, "import_sheet", suggesting(resources.import_sheet, suggestions))
+    client.force_login(editor)
+    rows = [
+        ["Mese sbagliato", "", "13/2024", ""],
+        ["Comune sbagliato", "", "2024", "Mareto"],
+        [f"{MARKER} Con un ente nuovo {word()}", organisation, "2024", ""],
+    ]
+
+    response = upload(client, sheet(rows, headers=("Titolo", "Capofila", "Periodo", "Comuni")), language="it")
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Esito del controllo" in html and "Righe con errori" in html
+    assert '<a href="#row-2">Riga 2: 1 errore</a>' in html and '<a href="#row-3">Riga 3: 1 errore</a>' in html
+    assert "Riga 2: «Mese sbagliato»" in html
+    assert "Colonna Periodo</span>: «13/2024» non ha il mese 13" in html
+    assert "Colonna Comuni</span>: «Mareto» non è un comune ufficiale; forse intendevi Maretto (AT)" in html
+    assert f"«{organisation}» sarà creata: forse intendevi «Cooperativa sociale Il Ponte onlus»?" in html
+    for english in ("Some rows failed to validate", "ROW", "TITLE", "CHANGES", "has no month", "did you mean", "Row "):
+        assert english not in html
+
+
+def suggesting(import_sheet, suggestions: dict):
+    """The import, with the report saying which stored organisations the new ones are close to."""
+
+    def wrapped(*args, **kwargs):
+        report = import_sheet(*args, **kwargs)
+        report.suggestions = suggestions
+        return report
+
+    return wrapped

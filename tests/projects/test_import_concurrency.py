@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection, connections, transaction
+from django.utils import translation
 
 from partners.models import Partner
 from projects.importing import import_sheet, read_sheet
@@ -40,11 +41,15 @@ def overlapping_sheet(title: str) -> bytes:
 
 
 def in_thread(work, results: dict, key: str, start: threading.Barrier | None = None):
+    # A thread starts in the default language: the work speaks the test's, as a request or a command speaks its own.
+    language = translation.get_language()
+
     def run():
         try:
             if start is not None:
                 start.wait()
-            results[key] = work()
+            with translation.override(language):
+                results[key] = work()
         except Exception as error:  # the test reports it: an import must never raise
             results[key] = error
         finally:

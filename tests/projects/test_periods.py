@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from projects import periods
 from projects.periods import (
@@ -318,3 +319,25 @@ def test_a_bound_read_back_from_its_fields_is_the_bound_stored(text):
     fields = periods.bound_fields("start", bound)
 
     assert periods.stored_bound(fields["start"], fields["start_precision"]) == bound
+
+
+# --- messages in the reader's language ------------------------------------------------------------
+
+
+def test_messages_are_in_the_active_language():
+    with translation.override("it"), pytest.raises(PeriodError) as error:
+        parse_period("13/2024 - 2025")
+    assert str(error.value) == "«13/2024» non ha il mese 13"
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "the end (February 2024) comes before the start (July 2025)"),
+        ("it", "la fine (febbraio 2024) precede l'inizio (luglio 2025)"),
+    ],
+)
+def test_the_bounds_of_a_message_are_named_in_its_language(language, message):
+    with translation.override(language), pytest.raises(PeriodError) as error:
+        parse_period("luglio 2025 - febbraio 2024")
+    assert str(error.value) == message

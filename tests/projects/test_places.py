@@ -1,6 +1,7 @@
 """projects/places.py: official municipalities from names as people write them."""
 
 import pytest
+from django.utils import translation
 
 from projects.models import Municipality
 from projects.names import fold_name
@@ -155,3 +156,17 @@ def test_municipality_keeps_its_folded_name_when_saved():
     municipality.save()
     municipality.refresh_from_db()
     assert municipality.matching_name == "chiusano d asti"
+
+
+def test_not_found_message_is_in_the_active_language(index):
+    with translation.override("it"), pytest.raises(MunicipalityNotFound) as error:
+        index.resolve("Mareto")
+    assert str(error.value).startswith("«Mareto» non è un comune ufficiale; forse intendevi Maretto (AT)")
+
+
+def test_an_ambiguous_name_asks_for_the_province_in_the_active_language(index):
+    with translation.override("it"), pytest.raises(MunicipalityNotFound) as error:
+        index.resolve("Samone")
+    message = str(error.value)
+    assert message.startswith("«Samone» corrisponde a più di un comune: aggiungi la provincia, come in Samone (")
+    assert "Samone (TO)" in message and "Samone (TN)" in message

@@ -1,0 +1,326 @@
+"""What the history keeps of projects, organisations, funders, programmes and territories, and how a version
+of each is written back (see registry.history).
+
+A project's version holds its row and its links: organisations with their roles and texts, themes, target
+groups, funders, programmes, territories and related projects. Records name their links by id and by name,
+so a version reads well even after a record is renamed or deleted, and is restored by id.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
+from django.db.models.deletion import ProtectedError
+from django.utils.translation import gettext as _
+
+from partners.models import Partner
+from registry import history
+from registry.enums import Reach, Role, TargetGroup, Theme, role_position
+
+from .models import (
+    Funder,
+    Municipality,
+    Participation,
+    Programme,
+    Project,
+    ProjectTargetGroup,
+    ProjectTheme,
+    Territory,
+)
+from .services.index import projects_index, projects_unindex
+
+# Municipalities a territory's change lists by name; beyond, how many more.
+LISTED_MUNICIPALITIES = 30
+
+
+def _named(records) -> list[dict]:
+    return [{"id": record.pk, "name": str(record)} for record in records]
+
+
+# --- what a version holds ---------------------------------------------------------------------------
+
+
+def project_links(project: Project) -> dict:
+    return {
+        "participations": [
+            {
+                "partner": link.partner_id,
+                "name": link.partner.name,
+                "role": link.role,
+                "order": link.order,
+                "description": link.description,
+                "unit": link.unit,
+                "inferred_because": link.inferred_because,
+            }
+            for link in project.participations.all()
+        ],
+        "themes": sorted(link.theme for link in project.theme_links.all()),
+        "target_groups": {link.target_group: link.reach for link in project.target_group_links.all()},
+        "funders": _named(project.funders.all()),
+        "programmes": _named(project.programmes.all()),
+        "territories": _named(project.territories.all()),
+        "related": [{"id": other.pk, "name": other.title} for other in project.related.all()],
+    }
+
+
+PROJECT_PREFETCH = (
+    Prefetch(
+        "participations",
+        queryset=Participation.objects.select_related("partner")
+        .only(*(field.name for field in Participation._meta.concrete_fields), "partner__name")
+        .order_by("role_order", "order", "pk"),
+    ),
+    "theme_links",
+    "target_group_links",
+    "funders",
+    "programmes",
+    "territories",
+    "related",
+)
+
+
+def _participation_words(link: dict) -> str:
+    words = f"{link['name']} ({Role(link['role']).label})" if link["role"] in Role.values else link["name"]
+    if link.get("unit"):
+        words += f" – {link['unit']}"
+    if link.get("description"):
+        words += f": {link['description']}"
+    return words
+
+
+def _changed(label, old: list[str], new: list[str]) -> history.LinkChange:
+    return history.LinkChange(
+        label=str(label),
+        added=[item for item in new if item not in old],
+        removed=[item for item in old if item not in new],
+    )
+
+
+def project_link_changes(old: dict, new: dict) -> list[history.LinkChange]:
+    def names(links: dict, key: str) -> list[str]:
+        return [item["name"] for item in links.get(key, [])]
+
+    def groups(links: dict) -> list[str]:
+        return [
+            f"{TargetGroup(code).label} ({Reach(reach).label})"
+            for code, reach in links.get("target_groups", {}).items()
+            if code in TargetGroup.values and reach in Reach.values
+        ]
+
+    return [
+        _changed(
+            Project._meta.get_field("partners").verbose_name,
+            [_participation_words(link) for link in old.get("participations", [])],
+            [_participation_words(link) for link in new.get("participations", [])],
+        ),
+        _changed(
+            _("themes"),
+            [Theme(code).label for code in old.get("themes", []) if code in Theme.values],
+            [Theme(code).label for code in new.get("themes", []) if code in Theme.values],
+        ),
+        _changed(_("target groups"), groups(old), groups(new)),
+        *(
+            _changed(Project._meta.get_field(key).verbose_name, names(old, key), names(new, key))
+            for key in ("funders", "programmes", "territories", "related")
+        ),
+    ]
+
+
+def programme_links(programme: Programme) -> dict:
+    return {"funders": _named(programme.funders.all())}
+
+
+def programme_link_changes(old: dict, new: dict) -> list[history.LinkChange]:
+    return [
+        _changed(
+            Programme._meta.get_field("funders").verbose_name,
+            [item["name"] for item in old.get("funders", [])],
+            [item["name"] for item in new.get("funders", [])],
+        )
+    ]
+
+
+def territory_links(territory: Territory) -> dict:
+    return {"municipalities": sorted(municipality.pk for municipality in territory.municipalities.all())}
+
+
+def territory_link_changes(old: dict, new: dict) -> list[history.LinkChange]:
+    before, after = set(old.get("municipalities", [])), set(new.get("municipalities", []))
+    added, removed = sorted(after - before), sorted(before - after)
+    names = dict(
+        Municipality.objects.filter(pk__in=[*added, *removed][: LISTED_MUNICIPALITIES * 2]).values_list("pk", "name")
+    )
+
+    def listed(codes: list[str]) -> list[str]:
+        shown = [names.get(code, code) for code in codes[:LISTED_MUNICIPALITIES]]
+        if len(codes) > LISTED_MUNICIPALITIES:
+            shown.append(_("and %(count)d more") % {"count": len(codes) - LISTED_MUNICIPALITIES})
+        return shown
+
+    return [history.LinkChange(str(_("municipalities")), listed(added), listed(removed))]
+
+
+# --- writing a version back --------------------------------------------------------------------------
+
+
+def _fields_of(version) -> dict:
+    model = version.instance_type
+    return {
+        field.attname: getattr(version, field.attname)
+        for field in type(version).tracked_fields
+        if not field.primary_key and model._meta.get_field(field.name).concrete
+    }
+
+
+def _save(obj, *, create: bool) -> None:
+    """Save a restored object; RestoreError when another object now holds its unique name, address or CUP."""
+    try:
+        with transaction.atomic():
+            obj.save(force_insert=create)
+    except IntegrityError:
+        raise history.RestoreError(
+            _("«%(object)s» cannot be restored: another record now has the same name, address or CUP.")
+            % {"object": obj}
+        ) from None
+
+
+def _existing(model, items: list[dict], what: str) -> list[int]:
+    """The ids of the records a version names; RestoreError naming those that no longer exist."""
+    ids = [item["id"] if isinstance(item, dict) else item for item in items]
+    found = set(model._base_manager.filter(pk__in=ids).values_list("pk", flat=True))
+    missing = [item for item, pk in zip(items, ids, strict=True) if pk not in found]
+    if missing:
+        names = ", ".join(f"«{item['name']}»" if isinstance(item, dict) else str(item) for item in missing)
+        raise history.RestoreError(
+            _("The version names %(what)s that no longer exist: %(names)s. Restore or undo their deletion first.")
+            % {"what": what, "names": names}
+        )
+    return ids
+
+
+def _record(model, version, deleted: bool):
+    pk = getattr(version, model._meta.pk.attname)
+    obj = model(pk=pk) if deleted else model._base_manager.get(pk=pk)
+    for name, value in _fields_of(version).items():
+        setattr(obj, name, value)
+    _save(obj, create=deleted)
+    return obj
+
+
+def project_restore(version, deleted: bool) -> None:
+    project = _record(Project, version, deleted)
+    links = version.links or {}
+    participations = links.get("participations", [])
+    _existing(Partner, [{"id": link["partner"], "name": link["name"]} for link in participations], _("organisations"))
+    funders = _existing(Funder, links.get("funders", []), _("funders"))
+    programmes = _existing(Programme, links.get("programmes", []), _("programmes"))
+    territories = _existing(Territory, links.get("territories", []), _("territories"))
+    Participation.objects.filter(project=project).delete()
+    Participation.objects.bulk_create(
+        Participation(
+            project=project,
+            partner_id=link["partner"],
+            role=link["role"],
+            role_order=role_position(link["role"]),
+            order=link["order"],
+            description=link.get("description", ""),
+            unit=link.get("unit", ""),
+            inferred_because=link.get("inferred_because", ""),
+        )
+        for link in participations
+    )
+    ProjectTheme.objects.filter(project=project).delete()
+    ProjectTheme.objects.bulk_create(ProjectTheme(project=project, theme=code) for code in links.get("themes", []))
+    ProjectTargetGroup.objects.filter(project=project).delete()
+    ProjectTargetGroup.objects.bulk_create(
+        ProjectTargetGroup(project=project, target_group=code, reach=reach)
+        for code, reach in links.get("target_groups", {}).items()
+    )
+    project.funders.set(funders)
+    project.programmes.set(programmes)
+    project.territories.set(territories)
+    # A related project deleted since is simply no longer related.
+    related = [item["id"] for item in links.get("related", [])]
+    project.related.set(Project.objects.filter(pk__in=related).values_list("pk", flat=True))
+
+
+def projects_remove(pks: list[int]) -> None:
+    """Delete projects (their versions are recorded by the caller): out of the public index first."""
+    projects_unindex(pks)
+    Project.objects.filter(pk__in=pks).delete()
+
+
+def programme_restore(version, deleted: bool) -> None:
+    programme = _record(Programme, version, deleted)
+    programme.funders.set(_existing(Funder, (version.links or {}).get("funders", []), _("funders")))
+
+
+def territory_restore(version, deleted: bool) -> None:
+    territory = _record(Territory, version, deleted)
+    territory.municipalities.set((version.links or {}).get("municipalities", []))
+
+
+def records_remove(model):
+    def remove(pks: list[int]) -> None:
+        try:
+            with transaction.atomic():
+                model.objects.filter(pk__in=pks).delete()
+        except ProtectedError as error:
+            names = ", ".join(sorted({str(obj) for obj in error.protected_objects})[:5])
+            raise history.RestoreError(
+                _("Records made by this change are now used elsewhere (%(names)s): they were not deleted.")
+                % {"names": names}
+            ) from None
+
+    return remove
+
+
+def register() -> None:
+    """Put the five curated models under the history (called once the apps are ready)."""
+    history.register(
+        Partner,
+        history.HistoryPolicy(
+            rank=0, restore=lambda version, deleted: _record(Partner, version, deleted), delete=records_remove(Partner)
+        ),
+    )
+    history.register(
+        Funder,
+        history.HistoryPolicy(
+            rank=0, restore=lambda version, deleted: _record(Funder, version, deleted), delete=records_remove(Funder)
+        ),
+    )
+    history.register(
+        Programme,
+        history.HistoryPolicy(
+            rank=1,
+            restore=programme_restore,
+            delete=records_remove(Programme),
+            links=programme_links,
+            link_changes=programme_link_changes,
+            prefetch=("funders",),
+        ),
+    )
+    history.register(
+        Territory,
+        history.HistoryPolicy(
+            rank=0,
+            restore=territory_restore,
+            delete=records_remove(Territory),
+            links=territory_links,
+            link_changes=territory_link_changes,
+            prefetch=(Prefetch("municipalities", queryset=Municipality.objects.only("pk")),),
+        ),
+    )
+    history.register(
+        Project,
+        history.HistoryPolicy(
+            rank=2,
+            restore=project_restore,
+            delete=projects_remove,
+            links=project_links,
+            link_changes=project_link_changes,
+            prefetch=PROJECT_PREFETCH,
+            reindex=projects_index,
+            label=lambda version: version.title,
+        ),
+    )

@@ -1,0 +1,468 @@
+"""The registry's history: every version of every project, organisation, funder, programme and territory,
+who wrote it, in which change set, and how to go back to it.
+
+django-simple-history makes the historical tables (one per model, with every field) and reads them; the
+registry records into them itself, explicitly, because its writers work in bulk (an import stores a
+hundred thousand projects with COPY and bulk_update, which send no signals) and a project's version
+must include its links (organisations, funders, territories…), which are saved after the project row.
+So:
+
+- every write runs inside a change set (`change_set(...)`): one admin save, one action, one import, one
+  merge; nested writers join the outer set;
+- a writer calls `versions_baseline(model, pks)` before changing stored objects (an object stored before
+  the history began gets its "as it was" version first) and `versions_record(model, pks)` after; the
+  versions are written when the change set closes, once per object, in its final state (links included);
+  a deletion is recorded at once, before the rows go;
+- each model says in a HistoryPolicy (registered by the apps, see projects/history.py) what its links
+  are and how a version of it is written back.
+
+A version's id is also the object's version number: an admin form carries the latest id it was read at,
+and a save from a stale form is refused (registry.history_admin).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models import Max, Min
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from simple_history.models import HistoricalRecords
+
+from .enums import ChangeKind
+
+CREATED, CHANGED, DELETED = "+", "~", "-"
+# Objects read back at a time to record their versions.
+RECORD_CHUNK = 2000
+
+
+class HistoryBase(models.Model):
+    """What every historical row has besides the model's fields: its change set and its links."""
+
+    change_set = models.ForeignKey(
+        "registry.ChangeSet",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=gettext_lazy("change set"),
+    )
+    # The object's links as they were (a project's organisations and roles, funders, territories…), in the
+    # form its HistoryPolicy gives them: a version is the whole object, not only its row.
+    links = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class RestoreError(Exception):
+    """A version cannot be written back (an organisation it names no longer exists…); nothing was written."""
+
+
+class UndoConflict(Exception):
+    """Objects of the change set were changed after it: undoing it would overwrite those changes."""
+
+    def __init__(self, versions: list):
+        self.versions = versions
+        super().__init__(", ".join(str(version) for version in versions))
+
+
+@dataclass
+class LinkChange:
+    """A link's difference between two versions, in words: what was added and what was removed."""
+
+    label: str
+    added: list[str]
+    removed: list[str]
+
+
+@dataclass
+class HistoryPolicy:
+    """How the history treats one model.
+
+    `links(obj)` gives its links as JSON (from the objects `prefetch` brings); `link_changes(old, new)`
+    says in words how two such link sets differ; `restore(version, deleted)` writes a version back
+    through the model's writers (re-creating the object, same id, when `deleted`); `delete(pks)` removes
+    objects a change set created, when it is undone. `rank` orders them in an undo: organisations and
+    other records before the projects that name them, and the other way round for deletions.
+    """
+
+    rank: int
+    restore: Callable
+    delete: Callable
+    links: Callable[[Any], dict] = lambda obj: {}
+    link_changes: Callable[[dict, dict], list[LinkChange]] = lambda old, new: []
+    prefetch: tuple = ()
+    reindex: Callable[[list], None] = lambda pks: None  # after versions are written back: derived data, once
+    label: Callable[[Any], str] = lambda version: str(version.instance)
+
+
+POLICIES: dict[type[models.Model], HistoryPolicy] = {}
+
+
+def register(model: type[models.Model], policy: HistoryPolicy) -> None:
+    POLICIES[model] = policy
+
+
+def policy_for(model: type[models.Model]) -> HistoryPolicy:
+    return POLICIES[model._meta.concrete_model]
+
+
+def history_model(model: type[models.Model]) -> type[models.Model]:
+    return model._meta.concrete_model.history.model
+
+
+def tracked(model: type[models.Model]) -> bool:
+    return model._meta.concrete_model in POLICIES
+
+
+# --- change sets ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ChangeFrame:
+    """The change set being written: made in the database with its first version, so that a save that changes
+    nothing leaves no empty set behind."""
+
+    kind: str
+    label: str
+    user: Any = None
+    actor: str = ""
+    record: Any = None  # the ChangeSet row, once there is one
+    pending: dict[type, dict[int, str]] = field(default_factory=lambda: defaultdict(dict))
+    date: dt.datetime = field(default_factory=timezone.now)
+
+    def stored(self):
+        if self.record is None:
+            from .models import ChangeSet  # noqa: PLC0415 (this module is imported by models of both apps)
+
+            user = self.user if getattr(self.user, "is_authenticated", False) else None
+            self.record = ChangeSet.objects.create(
+                kind=self.kind, label=self.label[:300], user=user, actor=self.actor[:150]
+            )
+        return self.record
+
+
+_current: contextvars.ContextVar[ChangeFrame | None] = contextvars.ContextVar("registry_change_set", default=None)
+
+
+@contextmanager
+def change_set(kind: str = ChangeKind.OTHER, label: str = "", *, user=None, actor: str = "") -> Iterator[ChangeFrame]:
+    """Group every version recorded inside into one change set, written in one transaction; inside another
+    change set, join it. The frame's `record` is the ChangeSet row after the block (None if nothing changed)."""
+    outer = _current.get()
+    if outer is not None:
+        yield outer
+        return
+    frame = ChangeFrame(kind=kind, label=label, user=user, actor=actor)
+    token = _current.set(frame)
+    try:
+        with transaction.atomic():
+            yield frame
+            _flush(frame)
+    finally:
+        _current.reset(token)
+
+
+def current_change_set() -> ChangeFrame | None:
+    return _current.get()
+
+
+def versions_record(model: type[models.Model], pks: Iterable[int], *, history_type: str = CHANGED) -> None:
+    """Record the stored state of these objects in the current change set (one made for the call when there
+    is none). Created or changed objects are recorded when the set closes, in their final state; deleted
+    ones now, so call this before deleting them."""
+    pks = [pk for pk in pks if pk is not None]
+    if not pks:
+        return
+    model = model._meta.concrete_model
+    frame = _current.get()
+    if frame is None:
+        with change_set(ChangeKind.OTHER):
+            versions_record(model, pks, history_type=history_type)
+        return
+    if history_type == DELETED:
+        for pk in pks:
+            frame.pending[model].pop(pk, None)
+        _write_versions(model, pks, history_type=DELETED, frame=frame)
+        return
+    waiting = frame.pending[model]
+    for pk in pks:
+        waiting[pk] = CREATED if CREATED in (history_type, waiting.get(pk)) else CHANGED
+
+
+def versions_baseline(model: type[models.Model], pks: Iterable[int]) -> None:
+    """Record, as they are stored now, those of these objects that have no version yet: an object written
+    before the history began can then be restored to what it was."""
+    model = model._meta.concrete_model
+    pks = sorted({pk for pk in pks if pk is not None})
+    if not pks:
+        return
+    history = history_model(model)
+    pk_name = model._meta.pk.attname
+    for chunk in _chunks(pks):
+        known = set(history.objects.filter(**{f"{pk_name}__in": chunk}).values_list(pk_name, flat=True).distinct())
+        missing = [pk for pk in chunk if pk not in known]
+        if missing:
+            _write_versions(model, missing, history_type=CREATED, frame=None)
+
+
+def latest_version(model: type[models.Model], pk) -> int:
+    """The object's version number: the id of its latest historical row, 0 when it has none."""
+    model = model._meta.concrete_model
+    history = history_model(model)
+    found = history.objects.filter(**{model._meta.pk.attname: pk}).aggregate(latest=Max("history_id"))["latest"]
+    return found or 0
+
+
+def versions_since(model: type[models.Model], pk, version: int):
+    """The versions of the object recorded after `version`, oldest first, with their change sets."""
+    model = model._meta.concrete_model
+    history = history_model(model)
+    return (
+        history.objects.filter(**{model._meta.pk.attname: pk}, history_id__gt=version)
+        .select_related("change_set", "history_user")
+        .order_by("history_id")
+    )
+
+
+def _chunks(items: list, size: int = RECORD_CHUNK) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _flush(frame: ChangeFrame) -> None:
+    for model, waiting in frame.pending.items():
+        for history_type in (CREATED, CHANGED):
+            pks = sorted(pk for pk, kind in waiting.items() if kind == history_type)
+            if pks:
+                _write_versions(model, pks, history_type=history_type, frame=frame)
+    frame.pending.clear()
+
+
+def _write_versions(model: type[models.Model], pks: list[int], *, history_type: str, frame: ChangeFrame | None):
+    """One historical row per object, from what the database holds now (fields and links)."""
+    policy = policy_for(model)
+    history = history_model(model)
+    fields = history.tracked_fields
+    date = frame.date if frame is not None else timezone.now()
+    change = frame.stored() if frame is not None else None
+    user = change.user if change is not None else None
+    for chunk in _chunks(pks):
+        objects = model._base_manager.filter(pk__in=chunk)
+        if policy.prefetch:
+            objects = objects.prefetch_related(*policy.prefetch)
+        rows = [
+            history(
+                history_date=date,
+                history_type=history_type,
+                history_user=user,
+                change_set=change,
+                links=policy.links(obj),
+                **{f.attname: getattr(obj, f.attname) for f in fields},
+            )
+            for obj in objects
+        ]
+        history.objects.bulk_create(rows, batch_size=500)
+
+
+# --- reading versions ------------------------------------------------------------------------------
+
+
+@dataclass
+class FieldChange:
+    label: str
+    before: str
+    after: str
+
+
+def previous_version(version):
+    """The version recorded before this one for the same object, or None."""
+    model = version.instance_type
+    pk_name = model._meta.pk.attname
+    return (
+        type(version)
+        .objects.filter(**{pk_name: getattr(version, pk_name)}, history_id__lt=version.history_id)
+        .order_by("-history_id")
+        .first()
+    )
+
+
+def shown_value(model: type[models.Model], name: str, value) -> str:
+    """A stored value as an editor reads it: the choice's label, yes or no, a date in words, a list in lines."""
+    field_ = model._meta.get_field(name)
+    if value in (None, "", [], {}):
+        return "—"
+    if field_.choices:
+        return str(dict(field_.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, dt.date):
+        return date_format(value, "DATE_FORMAT")
+    if isinstance(field_, models.ForeignKey):
+        related = field_.related_model._base_manager.filter(pk=value).first()
+        return str(related) if related is not None else f"#{value}"
+    if isinstance(value, list):
+        return "\n".join(_shown_item(item) for item in value)
+    return str(value)
+
+
+def _shown_item(item) -> str:
+    if isinstance(item, dict):  # a source
+        parts = [item.get("title", ""), item.get("url") or item.get("document", ""), item.get("accessed", "")]
+        return " · ".join(str(part) for part in parts if part)
+    return str(item)
+
+
+def version_changes(version, previous) -> tuple[list[FieldChange], list[LinkChange]]:
+    """What changed from `previous` to `version` (None: what the version holds), field by field and link by
+    link, in words."""
+    model = version.instance_type
+    policy = policy_for(model)
+    changes = []
+    for field_ in type(version).tracked_fields:
+        if not field_.editable or field_.primary_key:
+            continue
+        after = getattr(version, field_.attname)
+        before = getattr(previous, field_.attname) if previous is not None else None
+        if previous is not None and before == after:
+            continue
+        if previous is None and after in (None, "", [], {}):
+            continue
+        changes.append(
+            FieldChange(
+                label=str(model._meta.get_field(field_.name).verbose_name),
+                before=shown_value(model, field_.name, before) if previous is not None else "",
+                after=shown_value(model, field_.name, after),
+            )
+        )
+    links = policy.link_changes(previous.links if previous is not None else {}, version.links or {})
+    return changes, [link for link in links if link.added or link.removed]
+
+
+# --- going back ------------------------------------------------------------------------------------
+
+
+def version_restore(version, *, user=None):
+    """Write this version back as the object's current state (re-creating the object if it was deleted),
+    as a new change set; the restored object's new version is recorded like any other change."""
+    model = version.instance_type
+    policy = policy_for(model)
+    pk = getattr(version, model._meta.pk.attname)
+    if version.history_type == DELETED:
+        raise RestoreError(_("This version records a deletion: restore the version before it."))
+    label = _("%(object)s, version of %(date)s") % {
+        "object": policy.label(version),
+        "date": date_format(timezone.localtime(version.history_date), "SHORT_DATETIME_FORMAT"),
+    }
+    with change_set(ChangeKind.RESTORE, label, user=user) as frame:
+        deleted = not model._base_manager.filter(pk=pk).exists()
+        if not deleted:
+            versions_baseline(model, [pk])
+        policy.restore(version, deleted)
+        policy.reindex([pk])
+        versions_record(model, [pk], history_type=CREATED if deleted else CHANGED)
+    return frame.record
+
+
+def change_set_undo(change, *, user=None):
+    """Bring every object the change set wrote back to its version before the set: re-create those it deleted,
+    restore those it changed, delete those it made. Refused (UndoConflict, nothing written) when any of them
+    was changed after the set, since undoing would silently overwrite that later change."""
+    touched = _touched(change)
+    later = []
+    for model, spans in touched.items():
+        history, pk_name = history_model(model), model._meta.pk.attname
+        for chunk in _chunks(sorted(spans)):
+            latest = (
+                history.objects.filter(**{f"{pk_name}__in": chunk}).values(pk_name).annotate(latest=Max("history_id"))
+            )
+            newer = [row["latest"] for row in latest if row["latest"] > spans[row[pk_name]][1]]
+            later += list(history.objects.filter(history_id__in=newer).select_related("change_set"))
+    if later:
+        raise UndoConflict(later)
+    with change_set(ChangeKind.UNDO, str(change), user=user) as frame:
+        created_in_set, to_restore = defaultdict(list), []
+        for model, spans in touched.items():
+            history, pk_name = history_model(model), model._meta.pk.attname
+            last_types = dict(
+                history.objects.filter(history_id__in=[last for _first, last in spans.values()]).values_list(
+                    "history_id", "history_type"
+                )
+            )
+            for pk, (first, last) in spans.items():
+                before = history.objects.filter(**{pk_name: pk}, history_id__lt=first).order_by("-history_id").first()
+                if before is None or before.history_type == DELETED:
+                    if last_types[last] != DELETED:
+                        created_in_set[model].append(pk)
+                else:
+                    to_restore.append((model, pk, before, last_types[last] == DELETED))
+        restored = defaultdict(list)
+        # Every object here has versions already (those of the set): no baseline to record first.
+        for model, pk, before, deleted in sorted(to_restore, key=lambda item: policy_for(item[0]).rank):
+            policy_for(model).restore(before, deleted)
+            versions_record(model, [pk], history_type=CREATED if deleted else CHANGED)
+            restored[model].append(pk)
+        for model, pks in restored.items():
+            policy_for(model).reindex(pks)
+        for model in sorted(created_in_set, key=lambda model: -policy_for(model).rank):
+            pks = sorted(created_in_set[model])
+            versions_record(model, pks, history_type=DELETED)
+            policy_for(model).delete(pks)
+    if frame.record is not None:
+        change.undone_by = frame.record
+        change.save(update_fields=["undone_by"])
+    return frame.record
+
+
+def _touched(change) -> dict[type, dict[Any, tuple[int, int]]]:
+    """model -> {id: (first, last) version id} of each object the change set wrote."""
+    found = {}
+    for model in POLICIES:
+        pk_name = model._meta.pk.attname
+        rows = (
+            history_model(model)
+            .objects.filter(change_set=change)
+            .values(pk_name)
+            .annotate(first=Min("history_id"), last=Max("history_id"))
+        )
+        spans = {row[pk_name]: (row["first"], row["last"]) for row in rows}
+        if spans:
+            found[model] = spans
+    return found
+
+
+def change_set_versions(change) -> list:
+    """Every version the change set wrote, of every model, in the order they were written."""
+    versions = []
+    for model in POLICIES:
+        versions += list(history_model(model).objects.filter(change_set=change).order_by("history_id"))
+    return versions
+
+
+class RecordedHistory(HistoricalRecords):
+    """simple-history's historical model and manager, without its save and delete signals: the registry's
+    writers record versions themselves (versions_baseline and versions_record), once per change set and with
+    the links, which a signal sent while a project row is saved cannot see."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("bases", [HistoryBase])
+        super().__init__(**kwargs)
+
+    def post_save(self, instance, created, using=None, **kwargs):
+        pass
+
+    def post_delete(self, instance, using=None, **kwargs):
+        pass
+
+    def m2m_changed(self, instance, action, attr, pk_set, reverse, **kwargs):
+        pass

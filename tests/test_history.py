@@ -1,0 +1,358 @@
+"""The history of changes (registry.history): every path records who changed what, in change sets, and every
+version can be restored and every change set undone; admin forms refuse to overwrite unseen work."""
+
+import io
+import re
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from django.test import Client
+
+from partners.models import Partner
+from projects.models import Project
+from projects.services import ParticipationInput, ProjectInput, project_upsert
+from registry.enums import ChangeKind, Role
+from registry.history import change_set, change_set_undo, latest_version, version_restore
+from registry.models import ChangeSet
+from tests.factories import make_partner, make_project, unique
+
+pytestmark = pytest.mark.django_db
+
+CHANGE_URL = "/admin/projects/project/{}/change/"
+
+
+def make_editor(name: str) -> User:
+    user = User.objects.create_user(username=unique(name), password="x", is_staff=True, first_name=name)
+    user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
+
+def editor_client(name: str) -> Client:
+    client = Client()
+    client.force_login(make_editor(name))
+    return client
+
+
+def form_data(response) -> dict:
+    """What the browser would send back: every field of the change form as it was rendered."""
+    context = response.context
+    data = {}
+    adminform = context["adminform"]
+    for name, field in adminform.form.fields.items():
+        value = adminform.form[name].value()
+        if value is None:
+            continue
+        if isinstance(value, list | tuple):
+            data[name] = [str(item) for item in value]
+        elif isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        else:
+            data[name] = field.widget.format_value(value) if hasattr(field.widget, "format_value") else value
+            if data[name] is None:
+                data[name] = ""
+    for formset in context["inline_admin_formsets"]:
+        management = formset.formset.management_form
+        for name in management.fields:
+            data[management.add_prefix(name)] = management[name].value()
+        for form in formset.formset.forms:
+            for name in form.fields:
+                value = form[name].value()
+                if value is None or value is False:
+                    continue
+                data[form.add_prefix(name)] = "on" if value is True else value
+    return data
+
+
+def seed_project() -> Project:
+    return Project.objects.filter(participations__role=Role.LEAD).exclude(code__startswith="SYN").first()
+
+
+# --- recording ---------------------------------------------------------------------------------------
+
+
+def test_the_seed_is_recorded_with_each_projects_links():
+    project = seed_project()
+    first = project.history.order_by("history_id").first()
+
+    assert first.history_type == "+"
+    assert first.change_set.kind == ChangeKind.SEED
+    lead = project.lead_partner
+    assert {"partner": lead.pk, "name": lead.name, "role": "lead"}.items() <= next(
+        link for link in first.links["participations"] if link["role"] == "lead"
+    ).items()
+
+
+def test_an_upsert_records_one_version_with_its_author_in_one_change_set():
+    editor = make_editor("Anna")
+    partner = make_partner()
+    with change_set(ChangeKind.IMPORT, "schede.csv", user=editor) as frame:
+        change = project_upsert(
+            item=ProjectInput(
+                values={"title": unique("Casa comune")},
+                participations=[ParticipationInput(name=partner.name, role=Role.LEAD)],
+            )
+        )
+
+    versions = list(change.project.history.all())
+    assert [version.history_type for version in versions] == ["+"]
+    assert versions[0].change_set == frame.record
+    assert (frame.record.user, frame.record.label, frame.record.kind) == (editor, "schede.csv", ChangeKind.IMPORT)
+    assert [link["name"] for link in versions[0].links["participations"]] == [partner.name]
+
+
+def test_a_change_to_a_project_stored_before_the_history_keeps_its_earlier_state_first():
+    project = make_project(acronym="PRIMA", code=unique("C"))  # written with the ORM: no version yet
+
+    project_upsert(item=ProjectInput(values={"code": project.code, "title": project.title, "acronym": "DOPO"}))
+
+    versions = list(project.history.order_by("history_id"))
+    assert [(v.history_type, v.acronym, v.change_set_id is None) for v in versions] == [
+        ("+", "PRIMA", True),
+        ("~", "DOPO", False),
+    ]
+
+
+def test_publishing_from_the_admin_is_recorded_and_logged():
+    project = make_project(published=False)
+    client = editor_client("Bruno")
+
+    response = client.post(
+        "/admin/projects/project/", {"action": "publish", "_selected_action": [project.pk], "index": 0}
+    )
+
+    assert response.status_code == 302
+    latest = project.history.order_by("-history_id").first()
+    assert (latest.is_published, latest.change_set.kind, latest.change_set.author) == (
+        True,
+        ChangeKind.ACTION,
+        "Bruno",
+    )
+    assert LogEntry.objects.filter(object_id=str(project.pk), change_message="Published").exists()
+
+
+def test_the_import_command_records_its_file_and_author(tmp_path):
+    editor = make_editor("Carla")
+    sheet = tmp_path / "schede.csv"
+    title = unique("Progetto da riga di comando")
+    sheet.write_bytes(f"Titolo;Sintesi\r\n{title};Testo\r\n".encode("cp1252"))
+
+    call_command("import_projects", str(sheet), "--editor", editor.username, stdout=io.StringIO())
+
+    version = Project.objects.get(title=title).history.get()
+    assert (version.change_set.kind, version.change_set.label, version.change_set.user) == (
+        ChangeKind.IMPORT,
+        "schede.csv",
+        editor,
+    )
+
+
+def test_the_import_command_refuses_an_unknown_editor(tmp_path):
+    sheet = tmp_path / "schede.csv"
+    sheet.write_bytes(b"Titolo\r\nNessuno\r\n")
+
+    with pytest.raises(SystemExit) as stopped:
+        call_command(
+            "import_projects", str(sheet), "--editor", "nobody-here", stdout=io.StringIO(), stderr=io.StringIO()
+        )
+
+    assert stopped.value.code == 2
+    assert not Project.objects.filter(title="Nessuno").exists()
+
+
+# --- no lost updates ---------------------------------------------------------------------------------
+
+
+def test_a_save_from_a_stale_form_is_refused_and_shows_what_changed():
+    project = seed_project()
+    first, second = editor_client("Elena"), editor_client("Franco")
+    url = CHANGE_URL.format(project.pk)
+    opened_by_first = form_data(first.get(url))
+    opened_by_second = form_data(second.get(url))
+
+    saved = second.post(url, {**opened_by_second, "acronym": "NUOVO"})
+    assert saved.status_code == 302
+    refused = first.post(url, {**opened_by_first, "summary": "Sintesi riscritta"})
+
+    assert refused.status_code == 409
+    project.refresh_from_db()
+    assert (project.acronym, project.summary != "Sintesi riscritta") == ("NUOVO", True)
+    html = refused.content.decode()
+    assert "Franco changed this record" in html
+    assert "NUOVO" in html  # what the other save changed, shown above the form
+    assert "Sintesi riscritta" in html  # the editor's own text is still in the form
+
+
+def test_saving_again_after_seeing_the_other_change_is_accepted():
+    project = seed_project()
+    first, second = editor_client("Gino"), editor_client("Ida")
+    url = CHANGE_URL.format(project.pk)
+    opened_by_first = form_data(first.get(url))
+    second.post(url, {**form_data(second.get(url)), "acronym": "ALTRO"})
+    refused = first.post(url, {**opened_by_first, "summary": "Seconda prova"})
+
+    again = first.post(url, {**form_data(refused), "summary": "Seconda prova"})
+
+    assert again.status_code == 302
+    project.refresh_from_db()
+    assert (project.acronym, project.summary) == ("ALTRO", "Seconda prova")
+
+
+def test_an_admin_save_records_the_project_with_its_saved_links():
+    project = seed_project()
+    client = editor_client("Luca")
+    url = CHANGE_URL.format(project.pk)
+    before = latest_version(Project, project.pk)
+
+    response = client.post(url, {**form_data(client.get(url)), "summary": "Nuova sintesi"})
+
+    assert response.status_code == 302
+    version = project.history.order_by("-history_id").first()
+    assert version.history_id > before
+    assert (version.summary, version.change_set.kind, version.change_set.author) == (
+        "Nuova sintesi",
+        ChangeKind.EDIT,
+        "Luca",
+    )
+    assert len(version.links["participations"]) == project.participations.count()
+
+
+# --- restoring and undoing ---------------------------------------------------------------------------
+
+
+def test_a_version_is_restored_with_its_links():
+    lead, other = make_partner(), make_partner()
+    title = unique("Ripristino")
+    project_upsert(
+        item=ProjectInput(
+            values={"title": title, "summary": "Prima"}, participations=[ParticipationInput(lead.name, Role.LEAD)]
+        )
+    )
+    project = Project.objects.get(title=title)
+    first = project.history.get()
+    project_upsert(
+        item=ProjectInput(
+            values={"title": title, "summary": "Dopo"}, participations=[ParticipationInput(other.name, Role.LEAD)]
+        )
+    )
+
+    version_restore(first, user=make_editor("Marta"))
+
+    project.refresh_from_db()
+    assert (project.summary, project.lead_partner) == ("Prima", lead)
+    assert project.history.order_by("-history_id").first().change_set.kind == ChangeKind.RESTORE
+
+
+def test_the_history_page_shows_before_and_after_and_restores_from_the_admin():
+    title, code = unique("Storia"), unique("C")
+    project_upsert(item=ProjectInput(values={"title": title, "code": code, "acronym": "UNO"}))
+    project = Project.objects.get(title=title)
+    first = project.history.get()
+    project_upsert(item=ProjectInput(values={"title": title, "code": code, "acronym": "DUE"}))
+    client = editor_client("Nora")
+
+    page = client.get(f"/admin/projects/project/{project.pk}/history/")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert re.search(r"history-before\">UNO<.*history-after\">DUE<", html, re.S)
+    restore_url = f"/admin/projects/project/{project.pk}/history/{first.history_id}/restore/"
+    assert restore_url in html
+    assert client.get(restore_url).status_code == 200
+    assert client.post(restore_url).status_code == 302
+    project.refresh_from_db()
+    assert project.acronym == "UNO"
+
+
+def test_restoring_needs_the_change_permission():
+    title = unique("Permesso")
+    project_upsert(item=ProjectInput(values={"title": title}))
+    version = Project.objects.get(title=title).history.get()
+    viewer = User.objects.create_user(username=unique("viewer"), password="x", is_staff=True)
+    client = Client()
+    client.force_login(viewer)
+
+    response = client.post(f"/admin/projects/project/{version.id}/history/{version.history_id}/restore/")
+
+    assert response.status_code == 403
+
+
+def test_undoing_an_import_removes_what_it_created_and_restores_what_it_changed():
+    partner = make_partner()
+    stored = make_project(acronym="VECCHIO", code=unique("C"))
+    with change_set(ChangeKind.IMPORT, "undo.csv") as frame:
+        project_upsert(item=ProjectInput(values={"code": stored.code, "title": stored.title, "acronym": "NUOVO"}))
+        new = project_upsert(
+            item=ProjectInput(
+                values={"title": unique("Creato")},
+                participations=[ParticipationInput(name=unique("Nuovo ente"), role=Role.LEAD)],
+            )
+        ).project
+    created_partner = new.lead_partner
+
+    undo = change_set_undo(frame.record, user=make_editor("Olga"))
+
+    stored.refresh_from_db()
+    assert stored.acronym == "VECCHIO"
+    assert not Project.objects.filter(pk=new.pk).exists()
+    assert not Partner.objects.filter(pk=created_partner.pk).exists()
+    assert Partner.objects.filter(pk=partner.pk).exists()
+    frame.record.refresh_from_db()
+    assert frame.record.undone_by == undo
+
+
+def test_undoing_a_deletion_recreates_the_project_with_its_links():
+    project = seed_project()
+    participations = sorted(project.participations.values_list("partner_id", "role"))
+    client = Client()  # editors withdraw projects; deleting is for administrators
+    client.force_login(User.objects.create_superuser(username=unique("admin"), password="x"))
+
+    response = client.post(f"/admin/projects/project/{project.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    deletion = project.history.order_by("-history_id").first()
+    assert deletion.history_type == "-"
+
+    change_set_undo(deletion.change_set)
+
+    restored = Project.objects.get(pk=project.pk)
+    assert sorted(restored.participations.values_list("partner_id", "role")) == participations
+
+
+def test_an_undo_that_would_overwrite_a_later_change_is_refused_and_writes_nothing():
+    title, code = unique("Conflitto"), unique("C")
+    with change_set(ChangeKind.IMPORT, "primo.csv") as frame:
+        project_upsert(item=ProjectInput(values={"title": title, "code": code, "acronym": "A"}))
+    project_upsert(item=ProjectInput(values={"title": title, "code": code, "acronym": "B"}))
+    client = editor_client("Quinto")
+
+    response = client.post(f"/admin/registry/changeset/{frame.record.pk}/undo/")
+
+    assert response.status_code == 409
+    assert "were changed after this change set" in response.content.decode()
+    assert Project.objects.get(title=title).acronym == "B"
+    assert ChangeSet.objects.get(pk=frame.record.pk).undone_by is None
+
+
+def test_the_change_set_page_lists_every_version_it_wrote():
+    with change_set(ChangeKind.IMPORT, "elenco.csv") as frame:
+        for name in ("Uno", "Due"):
+            project_upsert(item=ProjectInput(values={"title": unique(name)}))
+    client = editor_client("Rita")
+
+    page = client.get(f"/admin/registry/changeset/{frame.record.pk}/change/")
+
+    assert page.status_code == 200
+    assert page.context["page"].paginator.count == 2
+
+
+def test_staff_without_the_undo_permission_cannot_undo():
+    with change_set(ChangeKind.IMPORT, "vietato.csv") as frame:
+        project_upsert(item=ProjectInput(values={"title": unique("Vietato")}))
+    staff = User.objects.create_user(username=unique("staff"), password="x", is_staff=True)
+    client = Client()
+    client.force_login(staff)
+
+    assert client.post(f"/admin/registry/changeset/{frame.record.pk}/undo/").status_code == 403
+    assert ChangeSet.objects.get(pk=frame.record.pk).undone_by is None

@@ -180,7 +180,7 @@ def test_a_save_from_a_stale_form_is_refused_and_shows_what_changed():
     project.refresh_from_db()
     assert (project.acronym, project.summary != "Sintesi riscritta") == ("NUOVO", True)
     html = refused.content.decode()
-    assert "Franco changed this record" in html
+    assert "Franco ha modificato questo record" in html  # the admin speaks Italian
     assert "NUOVO" in html  # what the other save changed, shown above the form
     assert "Sintesi riscritta" in html  # the editor's own text is still in the form
 
@@ -330,7 +330,7 @@ def test_an_undo_that_would_overwrite_a_later_change_is_refused_and_writes_nothi
     response = client.post(f"/admin/registry/changeset/{frame.record.pk}/undo/")
 
     assert response.status_code == 409
-    assert "were changed after this change set" in response.content.decode()
+    assert "sono stati modificati dopo questo insieme di modifiche" in response.content.decode()
     assert Project.objects.get(title=title).acronym == "B"
     assert ChangeSet.objects.get(pk=frame.record.pk).undone_by is None
 

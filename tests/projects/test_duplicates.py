@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 from django.apps import apps as django_apps
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.db import connection
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -254,11 +254,15 @@ def test_the_page_is_paged_and_a_page_past_the_last_is_404(superuser_client):
 
 
 @pytest.mark.django_db
-def test_an_editor_who_may_not_delete_sees_the_duplicates_without_the_merge_form(client):
+def test_an_editor_sees_the_merge_form_and_a_reader_sees_the_duplicates_without_it(client):
     editor = User.objects.create_user(f"editor-{word()}", password="x", is_staff=True)
     editor.groups.add(Group.objects.get(name="Editors"))
-    client.force_login(editor)
+    reader = User.objects.create_user(f"reader-{word()}", password="x", is_staff=True)
+    reader.user_permissions.set(Permission.objects.filter(content_type__app_label="partners", codename="view_partner"))
     spellings()
+    client.force_login(editor)
+    assert 'name="merge"' in client.get(PAGE).content.decode()
+    client.force_login(reader)
     response = client.get(PAGE)
     assert response.status_code == 200 and response.context["groups"]
     assert 'name="merge"' not in response.content.decode()

@@ -204,7 +204,10 @@ def versions_baseline(model: type[models.Model], pks: Iterable[int]) -> None:
     """Record, as they are stored now, those of these objects that have no version yet: an object written
     before the history began can then be restored to what it was."""
     model = model._meta.concrete_model
-    pks = sorted({pk for pk in pks if pk is not None})
+    # An object this change set already wrote waits for its version at the set's close: it needs no baseline.
+    frame = _current.get()
+    waiting = frame.pending.get(model, {}) if frame is not None else {}
+    pks = sorted({pk for pk in pks if pk is not None and pk not in waiting})
     if not pks:
         return
     history = history_model(model)

@@ -85,6 +85,13 @@ def test_the_seed_is_recorded_with_each_projects_links():
     ).items()
 
 
+def test_each_seed_project_has_one_version_in_the_seed_change_set():
+    seed = Project.history.model.objects.filter(change_set__kind=ChangeKind.SEED).values_list("id", flat=True)
+    seeded = list(seed)
+    assert len(seeded) == len(set(seeded))
+    assert not Project.history.model.objects.filter(id__in=seeded, change_set__isnull=True).exists()
+
+
 def test_an_upsert_records_one_version_with_its_author_in_one_change_set():
     editor = make_editor("Anna")
     partner = make_partner()

@@ -44,6 +44,7 @@ def project_links(project: Project) -> dict:
     return {
         "participations": [
             {
+                "id": link.pk,  # the inline row it was, for merging a stale change form (registry.history_admin)
                 "partner": link.partner_id,
                 "name": link.partner.name,
                 "role": link.role,
@@ -62,6 +63,31 @@ def project_links(project: Project) -> dict:
         "related": [{"id": other.pk, "name": other.title} for other in project.related.all()],
     }
 
+
+# The rows the project's admin inlines edit. Versions written before participations held their ids find a
+# row by organisation and role (unique in a project); themes and target groups by their code.
+PROJECT_INLINE_ROWS = (
+    history.InlineRows(
+        Participation,
+        fields=("partner", "role", "order", "unit", "description", "inferred_because"),
+        key=("partner", "role"),
+        rows=lambda links: links.get("participations", []),
+    ),
+    history.InlineRows(
+        ProjectTheme,
+        fields=("theme",),
+        key=("theme",),
+        rows=lambda links: [{"theme": code} for code in links.get("themes", [])],
+    ),
+    history.InlineRows(
+        ProjectTargetGroup,
+        fields=("target_group", "reach"),
+        key=("target_group",),
+        rows=lambda links: [
+            {"target_group": code, "reach": reach} for code, reach in links.get("target_groups", {}).items()
+        ],
+    ),
+)
 
 PROJECT_PREFETCH = (
     Prefetch(
@@ -322,5 +348,6 @@ def register() -> None:
             prefetch=PROJECT_PREFETCH,
             reindex=projects_index,
             label=lambda version: version.title,
+            inline_rows=PROJECT_INLINE_ROWS,
         ),
     )

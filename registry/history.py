@@ -85,6 +85,21 @@ class LinkChange:
     removed: list[str]
 
 
+@dataclass(frozen=True)
+class InlineRows:
+    """The rows of one model an admin inline edits, as a version's links hold them: what a stale change form
+    needs to merge the other save's changes to those rows (registry.history_admin).
+
+    `rows(links)` gives one dict per row, of `fields` (foreign keys by id), with the row's "id" where the
+    version holds it; a version that does not is matched by `key`, the fields that identify a row in it.
+    """
+
+    model: type[models.Model]
+    fields: tuple[str, ...]
+    key: tuple[str, ...]
+    rows: Callable[[dict], list[dict]]
+
+
 @dataclass
 class HistoryPolicy:
     """How the history treats one model.
@@ -104,6 +119,7 @@ class HistoryPolicy:
     prefetch: tuple = ()
     reindex: Callable[[list], None] = lambda pks: None  # after versions are written back: derived data, once
     label: Callable[[Any], str] = lambda version: str(version.instance)
+    inline_rows: tuple[InlineRows, ...] = ()
 
 
 POLICIES: dict[type[models.Model], HistoryPolicy] = {}

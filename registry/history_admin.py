@@ -2,8 +2,9 @@
 as readable differences with "restore this version", and change forms that refuse to overwrite unseen work.
 
 An admin change form carries the version it was read at (the id of the object's latest historical row). The
-save locks the object's row and compares: when someone else saved in between, nothing is written, the form
-comes back with the editor's values, and the page lists what the other save changed.
+save locks the object's row and compares: when someone else saved in between, nothing is written, the page
+lists what the other save changed, and the form comes back merged with it (its fields, and its inline rows
+where the model's HistoryPolicy describes them), so that saving again loses neither change.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from .history import (
     CHANGED,
     CREATED,
     DELETED,
+    InlineRows,
     RestoreError,
     change_set,
     current_change_set,
@@ -106,7 +108,7 @@ class VersionedFormMixin:
             # The form comes back as a merge: what this editor changed stays as they typed it, what only the
             # other save changed shows its new value, so saving again loses neither. It now carries the version
             # it was shown with.
-            base = self._version_read(read)
+            base = version_read(self.history_model_class, self.instance.pk, read)
             if base is not None and self.history_conflict:
                 self._merge_other_changes(data, base, self.history_conflict[-1])
             data[self.add_prefix(VERSION_FIELD)] = current
@@ -124,15 +126,6 @@ class VersionedFormMixin:
                 params={"who": who, "when": when},
             )
         return data
-
-    def _version_read(self, read: int):
-        """The version the form was read at: that id, or, for a record read before it had any version, the
-        state recorded just before the other change (its first version, written before anything changed)."""
-        history = history_model(self.history_model_class).objects.filter(id=self.instance.pk)
-        if read:
-            return history.filter(history_id=read).first()
-        first = history.order_by("history_id").first()
-        return first if first is not None and first.change_set_id is None else None
 
     def _merge_other_changes(self, data, base, latest) -> None:
         model = self.history_model_class
@@ -164,6 +157,84 @@ class VersionedFormMixin:
                     data.pop(key, None)
             else:
                 data[key] = _posted_value(form_field, now)
+
+
+def version_read(model, pk, read: int):
+    """The version a form was read at: that id, or, for a record read before it had any version, the state
+    recorded just before the other change (its first version, written before anything changed)."""
+    history = history_model(model).objects.filter(id=pk)
+    if read:
+        return history.filter(history_id=read).first()
+    first = history.order_by("history_id").first()
+    return first if first is not None and first.change_set_id is None else None
+
+
+def _same(value) -> str:
+    """A value as a form posts it, for comparing (browsers send text areas' line breaks as CRLF)."""
+    return "" if value is None else str(value).replace("\r\n", "\n").strip()
+
+
+def inline_rows_merged(data, prefix: str, rows: InlineRows, base_links: dict, current: dict[str, dict], parent):
+    """An inline formset's posted rows merged with what another save did to them since the form was read.
+
+    `current` holds the rows as stored now, by id; `parent` is (the rows' foreign key's name, the object's id).
+    In each posted row, a field this editor left as it was shows the other save's value; rows the other save
+    added come back, and rows it removed that this editor did not touch go. The result is posted data again (a
+    copy), renumbered; data that is not a formset's is returned as it is, for the formset to refuse.
+    """
+    try:
+        total = min(int(data.get(f"{prefix}-TOTAL_FORMS", "")), len(data))  # a form has at most one row per key
+    except ValueError:
+        return data
+    pk_name = rows.model._meta.pk.name
+    posted = []
+    for index in range(total):
+        start = f"{prefix}-{index}-"
+        posted.append({key[len(start) :]: data.getlist(key) for key in data if key.startswith(start)})
+    base_rows = rows.rows(base_links or {})
+    by_id = {str(row["id"]): row for row in base_rows if "id" in row}
+
+    def base_of(row: dict) -> dict | None:
+        found = by_id.get(row[pk_name][0])
+        if found is not None:
+            return found
+        key = [_same(row.get(name, [""])[-1]) for name in rows.key]
+        matches = [base for base in base_rows if [_same(base.get(name)) for name in rows.key] == key]
+        return matches[0] if len(matches) == 1 else None
+
+    kept, new = [], []
+    for row in posted:
+        if not (row.get(pk_name) or [""])[0]:
+            new.append(row)
+            continue
+        base, now = base_of(row), current.get(row[pk_name][0])
+        if row.get("DELETE") or base is None:
+            if now is not None or not row.get("DELETE"):
+                kept.append(row)  # (removed here and there: gone)
+            continue
+        untouched = [name for name in rows.fields if _same(row.get(name, [""])[-1]) == _same(base.get(name))]
+        if now is None:
+            if len(untouched) < len(rows.fields):
+                kept.append(row)  # changed here, removed there: the formset says the row is gone
+            continue
+        for name in untouched:
+            row[name] = [_same(now[name])]
+        kept.append(row)
+    seen = {row[pk_name][0] for row in kept}
+    fk_name, parent_pk = parent
+    for pk, now in current.items():
+        if pk not in seen:
+            values = {name: [_same(now[name])] for name in rows.fields}
+            kept.append({pk_name: [pk], fk_name: [str(parent_pk)], **values})
+    merged = data.copy()
+    for key in [key for key in merged if key.startswith(f"{prefix}-") and key.split("-")[-2].isdigit()]:
+        del merged[key]
+    for index, row in enumerate([*kept, *new]):
+        for name, values in row.items():
+            merged.setlist(f"{prefix}-{index}-{name}", values)
+    merged[f"{prefix}-TOTAL_FORMS"] = str(len(kept) + len(new))
+    merged[f"{prefix}-INITIAL_FORMS"] = str(len(kept))
+    return merged
 
 
 def _linked_ids(links: dict, name: str) -> list | None:
@@ -266,6 +337,36 @@ class HistoryAdminMixin:
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs.setdefault("form", versioned_form(self.form, self.model))
         return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        rows = next((rows for rows in policy_for(self.model).inline_rows if rows.model is inline.model), None)
+        if "data" not in kwargs or obj is None or rows is None:
+            return kwargs
+        base = self._stale_form_base(request, obj)
+        if base is not None:
+            fields = rows.model._meta.concrete_fields
+            fk = next(field.name for field in fields if field.many_to_one and field.related_model is self.model)
+            current = {
+                str(row.pop("pk")): row
+                for row in rows.model._base_manager.filter(**{fk: obj}).order_by("pk").values("pk", *rows.fields)
+            }
+            kwargs["data"] = inline_rows_merged(kwargs["data"], prefix, rows, base.links, current, (fk, obj.pk))
+        return kwargs
+
+    def _stale_form_base(self, request, obj):
+        """The version a posted change form was read at, when the object has changed since (None otherwise).
+        The object's row is locked first, as the form's own check locks it, so that both see the same version."""
+        if not hasattr(request, "_history_stale_base"):
+            request._history_stale_base = None
+            try:
+                read = int(request.POST.get(VERSION_FIELD) or 0)
+            except ValueError:
+                return None  # the form refuses it
+            list(self.model._base_manager.select_for_update().filter(pk=obj.pk).values_list("pk"))
+            if latest_version(self.model, obj.pk) != read:
+                request._history_stale_base = version_read(self.model, obj.pk, read)
+        return request._history_stale_base
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

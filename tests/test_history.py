@@ -13,7 +13,7 @@ from django.test import Client
 from partners.models import Partner
 from projects.models import Project
 from projects.services import ParticipationInput, ProjectInput, project_upsert
-from registry.enums import ChangeKind, Role
+from registry.enums import ChangeKind, Reach, Role, Theme
 from registry.history import change_set, change_set_undo, latest_version, version_restore
 from registry.models import ChangeSet
 from tests.factories import make_partner, make_project, unique
@@ -205,6 +205,117 @@ def test_saving_again_after_seeing_the_other_change_is_accepted():
     assert again.status_code == 302
     project.refresh_from_db()
     assert (project.acronym, project.summary) == ("ALTRO", "Seconda prova")
+
+
+def inline_rows(response, prefix: str) -> list[dict]:
+    """The rows of one inline formset as a change form shows them: {field: value} each, by the posted names."""
+    formset = next(f.formset for f in response.context["inline_admin_formsets"] if f.formset.prefix == prefix)
+    return [{name: str(form[name].value()) for name in form.fields} for form in formset.forms]
+
+
+def posted_row(data: dict, prefix: str, partner_id: int) -> str:
+    """The posted name prefix ("participations-2-") of the row of this organisation."""
+    total = int(data[f"{prefix}-TOTAL_FORMS"])
+    return next(f"{prefix}-{i}-" for i in range(total) if str(data.get(f"{prefix}-{i}-partner")) == str(partner_id))
+
+
+def with_row_removed(data: dict, prefix: str, start: str) -> dict:
+    return {**data, f"{start}DELETE": "on"}
+
+
+@pytest.mark.parametrize("versions_hold_row_ids", [False, True], ids=["seed version", "version with row ids"])
+def test_a_stale_save_keeps_what_the_other_editor_did_to_inline_rows(versions_hold_row_ids):
+    project = seed_project()
+    url = CHANGE_URL.format(project.pk)
+    first, second = editor_client("Olga"), Client()
+    # Removing an organisation from a project is an administrator's change (editors add and change only).
+    second.force_login(User.objects.create_superuser(username=unique("Piero"), password="x", first_name="Piero"))
+    if versions_hold_row_ids:  # the seed's versions match rows by organisation and role; later ones by row id
+        assert first.post(url, {**form_data(first.get(url)), "summary": "Prima sintesi"}).status_code == 302
+    participations = list(project.participations.order_by("pk"))
+    kept, removed = participations[0], participations[-1]
+    assert kept != removed
+    added = make_partner()
+    opened_by_first = form_data(first.get(url))
+
+    data = form_data(second.get(url))
+    data[posted_row(data, "participations", kept.partner_id) + "description"] = "Ruolo descritto da Piero"
+    data = with_row_removed(data, "participations", posted_row(data, "participations", removed.partner_id))
+    total = int(data["participations-TOTAL_FORMS"])
+    data.update(
+        {
+            "participations-TOTAL_FORMS": str(total + 1),
+            f"participations-{total}-partner": str(added.pk),
+            f"participations-{total}-role": Role.PARTNER,
+            f"participations-{total}-order": "9",
+        }
+    )
+    assert second.post(url, data).status_code == 302
+    refused = first.post(url, {**opened_by_first, "summary": "Sintesi di Olga"})
+
+    assert refused.status_code == 409
+    shown = {row["partner"]: row for row in inline_rows(refused, "participations")}
+    assert shown[str(kept.partner_id)]["description"] == "Ruolo descritto da Piero"
+    assert str(added.pk) in shown and str(removed.partner_id) not in shown
+
+    again = first.post(url, form_data(refused))
+
+    assert again.status_code == 302
+    project.refresh_from_db()
+    stored = {link.partner_id: link for link in project.participations.all()}
+    assert project.summary == "Sintesi di Olga"
+    assert stored[kept.partner_id].description == "Ruolo descritto da Piero"
+    assert added.pk in stored and removed.partner_id not in stored
+
+
+def test_a_stale_save_keeps_the_editors_own_change_to_a_row_the_other_also_changed():
+    project = seed_project()
+    url = CHANGE_URL.format(project.pk)
+    first, second = editor_client("Rita"), editor_client("Sergio")
+    row = project.participations.order_by("pk").first()
+    opened_by_first = form_data(first.get(url))
+    data = form_data(second.get(url))
+    data[posted_row(data, "participations", row.partner_id) + "description"] = "Versione di Sergio"
+    assert second.post(url, data).status_code == 302
+    mine = {**opened_by_first, posted_row(opened_by_first, "participations", row.partner_id) + "description": "Mia"}
+
+    refused = first.post(url, mine)
+
+    assert refused.status_code == 409
+    shown = {r["partner"]: r for r in inline_rows(refused, "participations")}
+    assert shown[str(row.partner_id)]["description"] == "Mia"
+    row.refresh_from_db()
+    assert row.description == "Versione di Sergio"  # nothing written by the refused save
+    assert first.post(url, form_data(refused)).status_code == 302
+    row.refresh_from_db()
+    assert row.description == "Mia"  # saved again having seen the other version: the editor's choice
+
+
+def test_a_stale_save_keeps_the_other_editors_themes_and_reach():
+    project = Project.objects.filter(target_group_links__isnull=False).exclude(code__startswith="SYN").first()
+    url = CHANGE_URL.format(project.pk)
+    first, second = editor_client("Tina"), editor_client("Ugo")
+    opened_by_first = form_data(first.get(url))
+    data = form_data(second.get(url))
+    themes_before = set(project.theme_links.values_list("theme", flat=True))
+    new_theme = next(code for code in Theme.values if code not in themes_before)
+    total = int(data["theme_links-TOTAL_FORMS"])
+    data.update({"theme_links-TOTAL_FORMS": str(total + 1), f"theme_links-{total}-theme": new_theme})
+    group = project.target_group_links.order_by("pk").first()
+    other_reach = next(code for code in Reach.values if code != group.reach)
+    data["target_group_links-0-reach"] = other_reach
+    assert data["target_group_links-0-id"] == group.pk
+    assert second.post(url, data).status_code == 302
+
+    refused = first.post(url, {**opened_by_first, "acronym": "TINA"})
+    assert refused.status_code == 409
+    assert first.post(url, form_data(refused)).status_code == 302
+
+    project.refresh_from_db()
+    group.refresh_from_db()
+    assert project.acronym == "TINA"
+    assert set(project.theme_links.values_list("theme", flat=True)) == themes_before | {new_theme}
+    assert group.reach == other_reach
 
 
 def test_an_admin_save_records_the_project_with_its_saved_links():

@@ -116,6 +116,34 @@ def main() -> None:
                     assert response.status_code == 200, (url, response.status_code)
                     times.append(seconds * 1000)
                 print(f"{name}: median {statistics.median(times):.0f} ms of 5 ({url})")
+            # The largest change set (the generator's: a version per project and organisation): its pages count
+            # and page its versions in SQL; beside them, what loading every version first (as before) costs.
+            from django.core.paginator import Paginator
+            from django.db.models import Count
+
+            from registry.models import ChangeSet
+
+            versions_per_set = Project.history.model.objects.exclude(change_set=None).values("change_set")
+            largest = versions_per_set.annotate(n=Count("pk")).order_by("-n")[0]["change_set"]
+            largest = ChangeSet.objects.get(pk=largest)
+            count = history.change_set_versions(largest).count()
+            for name, url in {
+                "its page": f"/admin/registry/changeset/{largest.pk}/change/",
+                "its undo page": f"/admin/registry/changeset/{largest.pk}/undo/",
+            }.items():
+                times = [timed(client.get, url)[1] * 1000 for _ in range(5)]
+                median = statistics.median(times)
+                print(f"Largest change set ({count:,} versions), {name}: median {median:.0f} ms of 5")
+
+            def every_version_loaded():
+                versions = []
+                for model in history.POLICIES:
+                    model_history = history.history_model(model).objects
+                    versions += list(model_history.filter(change_set=largest).order_by("history_id"))
+                return Paginator(versions, 50).get_page(1).object_list
+
+            _, loaded = timed(every_version_loaded)
+            print(f"  baseline, every version loaded then paged (the page before): {loaded * 1000:.0f} ms")
             latest = [timed(history.latest_version, Project, project.pk)[1] * 1000 for _ in range(50)]
             print(f"The version a form is read at (latest_version): median {statistics.median(latest):.2f} ms")
             raise Rollback

@@ -1,5 +1,6 @@
 """Change sets in the admin: what each save, action, import or merge wrote, version by version, and its undo."""
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -8,6 +9,7 @@ from django.db.models.deletion import ProtectedError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -76,16 +78,27 @@ class ChangeSetAdmin(admin.ModelAdmin):
             return self._get_obj_does_not_exist_redirect(request, self.opts, str(pk))
         if not self.has_undo_permission(request):
             raise PermissionDenied
+        count = change_set_versions(change).count()
         context = {
             **self.admin_site.each_context(request),
             "title": _("Undo: %(change)s") % {"change": change},
             "opts": self.opts,
             "change": change,
-            "count": len(change_set_versions(change)),
+            "count": count,
         }
         if change.undone_by_id is not None:
             context["error"] = _("This change set was already undone.")
             return TemplateResponse(request, "admin/history/undo.html", context, status=409)
+        if count > settings.UNDO_IN_ADMIN_AT_MOST:
+            # Undone here it would outlast the request (and be rolled back whole when the server stopped it).
+            context["command"] = f"python manage.py undo_changeset {change.pk} --editor {request.user.get_username()}"
+            context["too_large"] = _(
+                "This change set wrote %(count)s records: undoing it takes longer than a page may wait, so it is "
+                "undone on the server, with the command below. Nothing has been undone."
+            ) % {"count": number_format(count, force_grouping=True)}
+            return TemplateResponse(
+                request, "admin/history/undo.html", context, status=409 if request.method == "POST" else 200
+            )
         if request.method != "POST":
             return TemplateResponse(request, "admin/history/undo.html", context)
         try:

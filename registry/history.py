@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import getpass
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -187,6 +188,14 @@ def change_set(kind: str = ChangeKind.OTHER, label: str = "", *, user=None, acto
             _flush(frame)
     finally:
         _current.reset(token)
+
+
+def system_account() -> str:
+    """The account running a command, for the history when no editor is named."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name and no user database entry (some containers)
+        return "?"
 
 
 def current_change_set() -> ChangeFrame | None:
@@ -393,7 +402,7 @@ def version_restore(version, *, user=None):
     return frame.record
 
 
-def change_set_undo(change, *, user=None):
+def change_set_undo(change, *, user=None, actor: str = ""):
     """Bring every object the change set wrote back to its version before the set: re-create those it deleted,
     restore those it changed, delete those it made. Refused (UndoConflict, nothing written) when any of them
     was changed after the set, since undoing would silently overwrite that later change."""
@@ -409,7 +418,7 @@ def change_set_undo(change, *, user=None):
             later += list(history.objects.filter(history_id__in=newer).select_related("change_set"))
     if later:
         raise UndoConflict(later)
-    with change_set(ChangeKind.UNDO, str(change), user=user) as frame:
+    with change_set(ChangeKind.UNDO, str(change), user=user, actor=actor) as frame:
         created_in_set, to_restore = defaultdict(list), []
         for model, spans in touched.items():
             history, pk_name = history_model(model), model._meta.pk.attname
@@ -460,12 +469,52 @@ def _touched(change) -> dict[type, dict[Any, tuple[int, int]]]:
     return found
 
 
-def change_set_versions(change) -> list:
-    """Every version the change set wrote, of every model, in the order they were written."""
-    versions = []
-    for model in POLICIES:
-        versions += list(history_model(model).objects.filter(change_set=change).order_by("history_id"))
-    return versions
+class ChangeSetVersions:
+    """Every version a change set wrote: model after model, each model's in the order they were written.
+
+    Counted and sliced in SQL, for a Paginator: an import's change set holds a version per project, and a
+    page of fifty should not load a hundred thousand of them."""
+
+    def __init__(self, change):
+        self._querysets = [
+            history_model(model).objects.filter(change_set=change).order_by("history_id") for model in POLICIES
+        ]
+        self._counts: list[int] | None = None
+
+    def _per_model(self) -> list[int]:
+        if self._counts is None:
+            self._counts = [queryset.count() for queryset in self._querysets]
+        return self._counts
+
+    def count(self) -> int:
+        return sum(self._per_model())
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self) -> Iterator:
+        for queryset in self._querysets:
+            yield from queryset.iterator(chunk_size=2000)
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            found = self[index : index + 1] if index >= 0 else list(self)[index:][:1]
+            if not found:
+                raise IndexError(index)
+            return found[0]
+        start, stop, step = index.indices(self.count())
+        if step != 1:
+            return list(self)[index]
+        found = []
+        for queryset, count in zip(self._querysets, self._per_model(), strict=True):
+            if start < count and stop > 0:
+                found += list(queryset[start : min(stop, count)])
+            start, stop = max(start - count, 0), stop - count
+        return found
+
+
+def change_set_versions(change) -> ChangeSetVersions:
+    return ChangeSetVersions(change)
 
 
 class RecordedHistory(HistoricalRecords):

@@ -7,14 +7,15 @@ import re
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group, User
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.core.paginator import Paginator
 from django.test import Client
 
 from partners.models import Partner
 from projects.models import Project
 from projects.services import ParticipationInput, ProjectInput, project_upsert
 from registry.enums import ChangeKind, Reach, Role, Theme
-from registry.history import change_set, change_set_undo, latest_version, version_restore
+from registry.history import change_set, change_set_undo, change_set_versions, latest_version, version_restore
 from registry.models import ChangeSet
 from tests.factories import make_partner, make_project, unique
 
@@ -474,3 +475,82 @@ def test_staff_without_the_undo_permission_cannot_undo():
 
     assert client.post(f"/admin/registry/changeset/{frame.record.pk}/undo/").status_code == 403
     assert ChangeSet.objects.get(pk=frame.record.pk).undone_by is None
+
+
+def test_a_change_set_is_paged_in_the_database_across_its_models():
+    with change_set(ChangeKind.IMPORT, "pagine.csv") as frame:
+        for name in ("Uno", "Due", "Tre"):
+            project_upsert(
+                item=ProjectInput(
+                    values={"title": unique(name)},
+                    participations=[ParticipationInput(name=unique(f"Ente {name}"), role=Role.LEAD)],
+                )
+            )
+    versions = change_set_versions(frame.record)
+    every = list(versions)
+    assert sorted({type(version).__name__ for version in every}) == ["HistoricalPartner", "HistoricalProject"]
+
+    assert versions.count() == len(every) == 6
+    for start, stop in [(0, 2), (2, 5), (3, 4), (5, 9), (0, 6), (6, 8)]:
+        assert versions[start:stop] == every[start:stop]
+    assert (versions[0], versions[5]) == (every[0], every[5])
+    pages = Paginator(versions, 4)
+    assert [version for number in pages.page_range for version in pages.page(number).object_list] == every
+
+
+def test_a_change_set_too_large_for_a_request_is_refused_in_the_admin_with_the_command_to_run(settings):
+    settings.UNDO_IN_ADMIN_AT_MOST = 1
+    with change_set(ChangeKind.IMPORT, "grande.csv") as frame:
+        made = [project_upsert(item=ProjectInput(values={"title": unique(name)})).project for name in ("Uno", "Due")]
+    client = editor_client("Vera")
+    url = f"/admin/registry/changeset/{frame.record.pk}/undo/"
+
+    shown = client.get(url)
+    refused = client.post(url)
+
+    assert shown.status_code == 200
+    assert f"python manage.py undo_changeset {frame.record.pk} --editor" in shown.content.decode()
+    assert "si annulla sul server, con il comando qui sotto" in shown.content.decode()
+    assert "<form" not in shown.content.decode().split('id="content-main"')[1]  # no button to undo it here
+    assert refused.status_code == 409
+    assert ChangeSet.objects.get(pk=frame.record.pk).undone_by is None
+    assert Project.objects.filter(pk__in=[project.pk for project in made]).count() == 2
+
+
+def test_the_undo_command_undoes_a_change_set_under_an_editors_name():
+    with change_set(ChangeKind.IMPORT, "comando.csv") as frame:
+        created = project_upsert(item=ProjectInput(values={"title": unique("Comando")})).project
+    editor = make_editor("Walter")
+    out = io.StringIO()
+
+    call_command("undo_changeset", str(frame.record.pk), "--editor", editor.username, stdout=out)
+
+    assert not Project.objects.filter(pk=created.pk).exists()
+    undo = ChangeSet.objects.get(pk=frame.record.pk).undone_by
+    assert (undo.user, undo.kind) == (editor, ChangeKind.UNDO)
+    assert "(undo_changeset)" in undo.actor
+
+
+@pytest.mark.parametrize("problem", ["no such change set", "no such editor", "no permission", "later change"])
+def test_the_undo_command_refuses_and_writes_nothing(problem):
+    title, code = unique("Rifiuto"), unique("C")
+    with change_set(ChangeKind.IMPORT, "rifiuto.csv") as frame:
+        project_upsert(item=ProjectInput(values={"title": title, "code": code, "acronym": "A"}))
+    editor = make_editor("Zeno")
+    number, name = frame.record.pk, editor.username
+    if problem == "no such change set":
+        number = ChangeSet.objects.order_by("-pk").first().pk + 100
+    elif problem == "no such editor":
+        name = unique("nessuno")
+    elif problem == "no permission":
+        name = User.objects.create_user(username=unique("staff"), password="x", is_staff=True).username
+    else:
+        project_upsert(item=ProjectInput(values={"title": title, "code": code, "acronym": "B"}))
+    sets_before = ChangeSet.objects.count()
+
+    with pytest.raises(CommandError, match="(?i)nothing was undone|nulla è stato annullato"):
+        call_command("undo_changeset", str(number), "--editor", name)
+
+    assert ChangeSet.objects.get(pk=frame.record.pk).undone_by is None
+    assert ChangeSet.objects.count() == sets_before
+    assert Project.objects.filter(title=title).exists()

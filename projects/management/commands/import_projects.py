@@ -1,4 +1,3 @@
-import getpass
 import sys
 from pathlib import Path
 
@@ -10,17 +9,9 @@ from django.utils.translation import ngettext
 from projects.importing import SheetError, import_sheet, read_sheet_file, sheet_limits
 from projects.importing.report import new_records_line
 from registry.enums import ChangeKind
-from registry.history import change_set
+from registry.history import change_set, system_account
 
 EXIT_IMPORTED, EXIT_ROW_ERRORS, EXIT_UNUSABLE, EXIT_BUSY = 0, 1, 2, 3
-
-
-def system_account() -> str:
-    """The account running the command, for the history when no editor is named."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no login name and no user database entry (some containers)
-        return "?"
 
 
 class Command(BaseCommand):

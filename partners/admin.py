@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 from registry.enums import Role
 from registry.history_admin import HistoryAdminMixin
@@ -28,11 +29,31 @@ class RoleFilter(admin.SimpleListFilter):
         return queryset
 
 
+class CountryFilter(admin.SimpleListFilter):
+    """Countries by name in the admin's language (the field keeps ISO codes), and organisations without one."""
+
+    title = _("country")
+    parameter_name = "country"
+    NOT_STATED = "-"
+
+    def lookups(self, request, model_admin):
+        present = set(model_admin.model._default_manager.order_by().values_list("country", flat=True).distinct())
+        named = [(code, name) for code, name in countries if code in present]  # in the order of their names
+        return [*named, (self.NOT_STATED, _("not stated"))] if "" in present else named
+
+    def queryset(self, request, queryset):
+        if self.value() == self.NOT_STATED:
+            return queryset.filter(country="")
+        if self.value():
+            return queryset.filter(country=self.value())
+        return queryset
+
+
 @admin.register(Partner)
 class PartnerAdmin(HistoryAdminMixin, admin.ModelAdmin):
     form = PartnerAdminForm
-    list_display = ["name", "kind", "city", "country", "project_count"]
-    list_filter = ["kind", "country", RoleFilter]
+    list_display = ["name", "kind", "city", "country_name", "project_count"]
+    list_filter = ["kind", CountryFilter, RoleFilter]
     search_fields = ["name", "other_names", "tax_code", "city"]
     # The counts below group the rows, which drops Meta.ordering: keep lists and autocompletes sorted.
     ordering = ["name"]
@@ -46,6 +67,10 @@ class PartnerAdmin(HistoryAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_project_count=count_of(participations()))
 
+    @admin.display(description=_("country"), ordering="country")
+    def country_name(self, obj):
+        return countries.name(obj.country) if obj.country else None
+
     @admin.display(description=_("projects"), ordering="_project_count")
     def project_count(self, obj):
         return obj._project_count
@@ -56,7 +81,7 @@ class LeadPartnerAdmin(PartnerAdmin):
     """The same organisations, seen in their lead role: editing here edits the one Partner row."""
 
     list_display = ["name", "kind", "city", "led_projects"]
-    list_filter = ["kind", "country"]
+    list_filter = ["kind", CountryFilter]
 
     def get_queryset(self, request):
         return LeadPartner.objects.annotate(

@@ -1,6 +1,7 @@
 """The editors' pages in Chromium: axe-core at a desktop's and a phone's width on the project list, a seed
-project's page with all its inlines, the add form and an organisation's page; no sideways scrolling on a
-laptop; and a project saved from the browser, with the admin's scripts at work, written back unchanged."""
+project's page with all its inlines, the add form, an organisation's page and the organisations' list; no
+sideways scrolling on a laptop; and a project saved from the browser, with the admin's scripts at work,
+written back unchanged."""
 
 import json
 
@@ -74,6 +75,9 @@ def test_the_editors_pages_pass_axe_at_a_desktops_and_a_phones_width(browser, li
     assert browser.find_elements(By.CSS_SELECTOR, "#corrections-group tr.form-row.has_original")
     axe.visit(f"{live_server.url}/admin/projects/project/add/", "admin-project-add")
     axe.visit(f"{live_server.url}/admin/partners/partner/{partner.pk}/change/", "admin-partner-change")
+    # Its country filter offers organisations without a country as a named choice (an empty link before).
+    Partner.objects.create(name="Ente senza paese", slug="ente-senza-paese", country="")
+    axe.visit(f"{live_server.url}/admin/partners/partner/", "admin-partner-list")
     axe.visit(f"{live_server.url}/admin/login/", "admin-login")
 
 

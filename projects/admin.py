@@ -21,7 +21,7 @@ from registry.history_admin import HistoryAdminMixin
 
 from . import admin_duplicates  # noqa: F401 (the organisations' admin again, with probable duplicates and merging)
 from .exports import template_sheet
-from .forms import ProjectAdminForm, ProjectConfirmImportForm
+from .forms import ProjectAdminForm, ProjectConfirmImportForm, SourcedAdminForm, TextsAdminForm
 from .importing import SheetError
 from .importing.freshness import history_mark
 from .models import (
@@ -56,6 +56,7 @@ class ParticipationFormSet(BaseInlineFormSet):
 
 class ParticipationInline(admin.TabularInline):
     model = Participation
+    form = TextsAdminForm
     formset = ParticipationFormSet
     extra = 0
     autocomplete_fields = ["partner"]
@@ -91,6 +92,7 @@ class CorrectionInline(admin.TabularInline):
     """Visitors' suggestions for this project, newest first: editors set their status and note here."""
 
     model = CorrectionSuggestion
+    form = TextsAdminForm
     formset = CorrectionFormSet
     template = "admin/projects/project/corrections_inline.html"
     extra = 0
@@ -410,6 +412,7 @@ class ProjectAdmin(HistoryAdminMixin, ImportExportMixin, admin.ModelAdmin):
 
 @admin.register(Funder)
 class FunderAdmin(HistoryAdminMixin, admin.ModelAdmin):
+    form = SourcedAdminForm
     list_display = ["name", "website"]
     list_filter = ["programmes"]
     search_fields = ["name", "other_names"]
@@ -418,6 +421,7 @@ class FunderAdmin(HistoryAdminMixin, admin.ModelAdmin):
 
 @admin.register(Programme)
 class ProgrammeAdmin(HistoryAdminMixin, admin.ModelAdmin):
+    form = SourcedAdminForm
     list_display = ["name", "short_name", "kind", "parent"]
     list_filter = ["kind", "funders", "parent"]
     search_fields = ["name", "short_name", "description"]
@@ -427,6 +431,7 @@ class ProgrammeAdmin(HistoryAdminMixin, admin.ModelAdmin):
 
 @admin.register(Territory)
 class TerritoryAdmin(HistoryAdminMixin, admin.ModelAdmin):
+    form = TextsAdminForm
     list_display = ["name", "municipality_count", "basis"]
     search_fields = ["name", "description"]
     list_filter = ["basis", "municipalities__region_name"]
@@ -463,6 +468,8 @@ class MunicipalityAdmin(admin.ModelAdmin):
 @admin.register(CorrectionSuggestion)
 class CorrectionSuggestionAdmin(admin.ModelAdmin):
     """Every suggestion sent from the project pages; the project's own page lists its suggestions too."""
+
+    form = TextsAdminForm
 
     list_display = ["created_at", "excerpt", "project_link", "status", "reviewed_by", "reviewed_at"]
     list_display_links = ["created_at", "excerpt"]

@@ -30,6 +30,17 @@ class CountriesWidget(FilteredSelectMultiple):
         return format_html('<div class="related-widget-wrapper">{}</div>', boxes)
 
 
+class TextsAdminForm(TextareaNewlinesMixin, forms.ModelForm):
+    """A record or an inline row in the admin (a territory, a project's organisation, a suggestion's note):
+    its texts keep the line breaks they were stored with."""
+
+
+class SourcedAdminForm(SourcesFormMixin, TextsAdminForm):
+    """A funder or a programme in the admin: its sources typed in rows, stored as before (a JSON list)."""
+
+    sources = SourcesField(label=capfirst(gettext_lazy("sources")))
+
+
 class ProjectAdminForm(TextareaNewlinesMixin, SourcesFormMixin, forms.ModelForm):
     """Editors type the period as the source writes it; the dates and their precision follow from it.
 

@@ -14,8 +14,8 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from partners.models import Partner
-from projects.models import Project
-from tests.factories import MARKER, make_partner, make_project, word
+from projects.models import Funder, Programme, Project
+from tests.factories import MARKER, make_partner, make_project, make_territory, word
 
 pytestmark = pytest.mark.django_db
 
@@ -137,7 +137,7 @@ def rows(data: dict, prefix: str = "sources") -> dict[int, dict[str, str]]:
     found: dict[int, dict[str, str]] = {}
     for name, values in data.items():
         parts = name.split("-")
-        if len(parts) == 3 and parts[0] == prefix:
+        if len(parts) == 3 and parts[0] == prefix and parts[1].isdigit():
             found.setdefault(int(parts[1]), {})[parts[2]] = values[0]
     return found
 
@@ -440,3 +440,56 @@ def test_the_lead_partner_page_edits_sources_in_rows_too():
     partner = Partner.objects.filter(participations__role="lead").first()
     html = editor().get(f"/admin/partners/leadpartner/{partner.pk}/change/").content.decode()
     assert 'name="sources-0-title"' in html and '<textarea name="sources"' not in html
+
+
+# --- funders, programmes, territories and inline rows ------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["funder", "programme"])
+def test_funders_and_programmes_edit_sources_in_rows_and_keep_them_when_saved_untouched(kind):
+    model = {"funder": Funder, "programme": Programme}[kind]
+    record = model.objects.exclude(sources=[]).order_by("pk").first()
+    assert record is not None, f"no seed {kind} with sources"
+    url = f"/admin/projects/{kind}/{record.pk}/change/"
+    client = editor()
+    data = page_form(client, url, f"{kind}_form")
+    assert rows(data)[0]["title"] == record.sources[0]["title"]
+    assert "sources" not in data  # no JSON text area
+    stored = {field.attname: getattr(record, field.attname) for field in model._meta.concrete_fields}
+
+    assert save(client, url, data).status_code == 302
+    record.refresh_from_db()
+    assert {field.attname: getattr(record, field.attname) for field in model._meta.concrete_fields} == stored
+
+    data = page_form(client, url, f"{kind}_form")  # read again: a form read before the save is stale now
+    data["sources-0-title"] = ["Titolo corretto"]
+    assert save(client, url, data).status_code == 302
+    record.refresh_from_db()
+    assert record.sources[0]["title"] == "Titolo corretto"
+    assert record.sources[1:] == stored["sources"][1:]
+
+
+def test_an_organisations_role_in_a_project_keeps_its_line_breaks_when_the_project_is_saved():
+    project = arlekin()
+    link = project.participations.order_by("pk").first()
+    link.description = "Prima riga.\nSeconda riga."
+    link.save()
+    client = editor()
+    data = page_form(client, change_url(project), "project_form")  # the browser sends the break as CRLF
+    index = next(i for i, row in rows(data, "participations").items() if row.get("id") == str(link.pk))
+    assert data[f"participations-{index}-description"] == ["Prima riga.\r\nSeconda riga."]
+
+    assert save(client, change_url(project), data).status_code == 302
+    link.refresh_from_db()
+    assert link.description == "Prima riga.\nSeconda riga."
+
+
+def test_a_territorys_description_keeps_its_line_breaks():
+    territory = make_territory(description="Ambito A.\nAmbito B.")
+    url = f"/admin/projects/territory/{territory.pk}/change/"
+    client = editor()
+    data = page_form(client, url, "territory_form")
+
+    assert save(client, url, data).status_code == 302
+    territory.refresh_from_db()
+    assert territory.description == "Ambito A.\nAmbito B."

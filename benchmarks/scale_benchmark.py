@@ -65,6 +65,7 @@ LIST_MEDIAN_MS = 100
 LIST_P95_MS = 250
 FLOOR_RATIO = 3
 DETAIL_MEDIAN_MS = 30
+ADMIN_MEDIAN_MS = 300  # every admin list and change form at 100,000 projects
 MAX_QUERIES = 12
 LIST_HTML_KB = 100
 THROUGHPUT_SHARE = 1 / 3
@@ -252,6 +253,12 @@ def pick_values(args) -> dict:
     count = published.count()
     values["typical_project"] = published.order_by("pk").values_list("slug", flat=True)[count // 2] if count else None
     values["crowded_project"] = busiest(links, "pk", ("project__slug",))
+    if values["crowded_project"]:
+        values["crowded_project_pk"] = Project.objects.get(slug=values["crowded_project"]["project__slug"]).pk
+    if values.get("partner"):
+        from partners.models import Partner
+
+        values["partner_pk"] = Partner.objects.get(slug=values["partner"]["partner__slug"]).pk
     values["published"] = count
     return {name: value for name, value in values.items() if value is not None}
 
@@ -323,7 +330,69 @@ def build_cases(values: dict) -> list[dict]:
         partner = values["partner"]
         add(f"organisation page ({partner['n']:,} projects)", "partner", f"/partners/{partner['partner__slug']}/")
     add("API list", "api", "/api/v1/projects/")
+    # The overviews and the organisations' list: pages a visitor reaches from the home page.
+    add("home", "page", "/")
+    add("funders", "page", "/funders/")
+    if "funder" in values:
+        funder = values["funder"]
+        add(f"funder page ({funder['n']:,} projects)", "page", f"/funders/{funder['funders__slug']}/")
+    add("places", "page", "/places/")
+    for url, label in place_pages(values):
+        add(label, "page", url)
+    add("organisations", "organisations", "/partners/")
+    add("organisations role=lead", "organisations", "/partners/", {"role": "lead"})
+    add("organisations role=supporting", "organisations", "/partners/", {"role": "supporting"})
+    add("organisations page=100", "organisations", "/partners/", {"page": 100})
+    # The editors' admin, logged in: its lists, its search (the site's), the busiest records' forms.
+    add("admin: projects", "admin", "/admin/projects/project/")
+    add(f"admin: projects q={common}", "admin", "/admin/projects/project/", {"q": common})
+    if values.get("crowded_project_pk"):
+        add(
+            "admin: project form (most organisations)",
+            "admin",
+            f"/admin/projects/project/{values['crowded_project_pk']}/change/",
+        )
+    add("admin: organisations", "admin", "/admin/partners/partner/")
+    add("admin: organisations role=supporting", "admin", "/admin/partners/partner/", {"role": "supporting"})
+    if values.get("partner_pk"):
+        add("admin: organisation form (busiest)", "admin", f"/admin/partners/partner/{values['partner_pk']}/change/")
+    add("admin: funders", "admin", "/admin/projects/funder/")
+    add("admin: programmes", "admin", "/admin/projects/programme/")
+    add("admin: territories", "admin", "/admin/projects/territory/")
+    if "region" in values:
+        add(
+            "admin: territories by region",
+            "admin",
+            "/admin/projects/territory/",
+            {"region": values["region"]["region_code"]},
+        )
+    add("admin: change sets", "admin", "/admin/registry/changeset/")
     return cases
+
+
+def place_pages(values: dict) -> list[tuple[str, str]]:
+    """(address, name) of the busiest region's, province's and municipality's pages, where this checkout has them."""
+    try:
+        from registry.overviews import _place_urls, municipalities, provinces, regions
+    except ImportError:
+        return []
+
+    def path_to(province_code: str):
+        return next(([r, p] for r in regions() for p in provinces(r) if p.code == province_code), None)
+
+    pages = []
+    region = next((r for r in regions() if r.code == values.get("region", {}).get("region_code")), None)
+    if region is not None:
+        pages.append((_place_urls([region])[0], f"region page ({region.name}, {values['region']['n']:,} projects)"))
+    province = path_to(values.get("province", {}).get("province_code"))
+    if province is not None:
+        pages.append((_place_urls(province)[1], f"province page ({province[1].name})"))
+    town = values.get("municipality", {})
+    around = path_to(town.get("province_code"))
+    found = next((t for t in municipalities(around[1]) if t.code == town["istat_code"]), None) if around else None
+    if found is not None:
+        pages.append((_place_urls([*around, found])[2], f"municipality page ({found.name}, {town['n']:,} projects)"))
+    return pages
 
 
 # --- one case: requests, queries, floor, plan --------------------------------------------------------
@@ -555,10 +624,19 @@ def child_requests(args) -> None:
         cases = [case for case in cases if re.search(args.cases, case["name"])]
     # The hosts the settings allow (the test Client's "testserver" is added only inside the test suite).
     client = Client(HTTP_HOST="localhost")
+    editor = Client(HTTP_HOST="localhost")
+    if any(case["group"] == "admin" for case in cases):
+        from django.contrib.auth.models import User
+
+        account, _ = User.objects.get_or_create(
+            username="scale-benchmark", defaults={"is_staff": True, "is_superuser": True}
+        )
+        editor.force_login(account)
     edited = edited_project()
     results = []
     for case in cases:
-        outcome = measure_case(client, case, args.repeat, args.budget, bool(args.explain), edited)
+        asking = editor if case["group"] == "admin" else client
+        outcome = measure_case(asking, case, args.repeat, args.budget, bool(args.explain), edited)
         shown = outcome.get("skipped") or outcome.get("error") or f"{ms(outcome['median'])} ms"
         print(f"  {case['name']}: {shown}", file=sys.stderr, flush=True)
         results.append(outcome)
@@ -885,7 +963,10 @@ def print_cases(cases: list[dict]) -> None:
 def goals(cases: list[dict], throughput_figures: dict | None) -> list[tuple[str, str, str]]:
     """(goal, PASS/FAIL/not measured, the worst case) for each goal of the issue."""
     measured = [case for case in cases if "median" in case and case["statuses"] == [200]]
-    timed = [case for case in measured if case["group"] in ("list", "facets", "partner", "api")]
+    # The overviews ("page") are held to the lists' times; the floor ratio is the lists' and the facets' goal.
+    timed = [
+        case for case in measured if case["group"] in ("list", "facets", "partner", "api", "organisations", "page")
+    ]
     rows = []
 
     def check(goal, candidates, value, limit, shown):
@@ -921,7 +1002,7 @@ def goals(cases: list[dict], throughput_figures: dict | None) -> list[tuple[str,
         )
         check(
             f"list and facets within {FLOOR_RATIO}× their floor, {view}",
-            [case for case in viewed if case.get("floor")],
+            [case for case in viewed if case.get("floor") and case["group"] != "page"],
             lambda c, key=median_key: c[key] / c["floor"],
             FLOOR_RATIO,
             lambda c, key=median_key: f"{c[key] / c['floor']:.1f}×",
@@ -933,10 +1014,18 @@ def goals(cases: list[dict], throughput_figures: dict | None) -> list[tuple[str,
         DETAIL_MEDIAN_MS,
         lambda c: f"{ms(c['median'])} ms",
     )
-    check(f"≤ {MAX_QUERIES} queries", measured, lambda c: c["queries"], MAX_QUERIES, lambda c: f"{c['queries']}")
+    check(
+        f"admin lists and forms median < {ADMIN_MEDIAN_MS} ms",
+        [case for case in measured if case["group"] == "admin"],
+        lambda c: c["median"] * 1000,
+        ADMIN_MEDIAN_MS,
+        lambda c: f"{ms(c['median'])} ms",
+    )
+    public = [case for case in measured if case["group"] != "admin"]  # the issue's bound is on the public pages
+    check(f"≤ {MAX_QUERIES} queries", public, lambda c: c["queries"], MAX_QUERIES, lambda c: f"{c['queries']}")
     check(
         f"list HTML < {LIST_HTML_KB} KB",
-        [case for case in measured if case["group"] in ("list", "partner")],
+        [case for case in measured if case["group"] in ("list", "partner", "organisations")],
         lambda c: c["bytes"] / 1024,
         LIST_HTML_KB,
         lambda c: f"{c['bytes'] / 1024:.0f} KB",

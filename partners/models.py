@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef
@@ -20,13 +21,18 @@ class PartnerQuerySet(models.QuerySet):
         return self.filter(Exists(links))
 
     def in_published_projects(self, *, role: str | None = None) -> "PartnerQuerySet":
-        """Organisations the public may see: those named by at least one published project."""
+        """Organisations the public may see: those named by at least one published project (in `role`)."""
+        if role in (None, Role.LEAD):
+            # From the public index's counts (projects.FacetCount, written with the projects in the same
+            # transaction), as the API reads them: a semi-join over one row per organisation. Over the
+            # organisations of every published project instead, the list's count took 216 ms at 100,000.
+            counts = apps.get_model("projects", "FacetCount").objects
+            facet = "lead_partner" if role == Role.LEAD else "partner"  # projects.models.Facet's values
+            return self.filter(slug__in=counts.filter(facet=facet, count__gt=0).values("value"))
         # A semi-join (EXISTS): a join would repeat an organisation once per project and need DISTINCT.
         links = self.model._meta.get_field("participations").related_model.objects.filter(
-            partner=OuterRef("pk"), project__is_published=True
+            partner=OuterRef("pk"), project__is_published=True, role=role
         )
-        if role:
-            links = links.filter(role=role)
         return self.filter(Exists(links))
 
     def search(self, text: str) -> "PartnerQuerySet":

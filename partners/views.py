@@ -15,11 +15,15 @@ from .models import Partner
 def partner_list(request):
     partner_filter = PartnerFilter(request.GET or None, queryset=Partner.objects.in_published_projects())
     invalid = partner_filter.is_bound and not partner_filter.form.is_valid()
-    partners = in_name_order(with_project_counts(partner_filter.qs)) if not invalid else Partner.objects.none()
-    page_context, error = paginate(request, partners, settings.PROJECTS_PER_PAGE * 2)
+    partners = in_name_order(partner_filter.qs) if not invalid else Partner.objects.none()
+    page_context, error = paginate(request, partners.values_list("pk", flat=True), settings.PROJECTS_PER_PAGE * 2)
     if error:
         return error
-    context = {**page_context, "filter": partner_filter, "partners": page_context["page_obj"].object_list}
+    # Counted for the page's organisations only: in the page's own query, PostgreSQL counts the projects of
+    # every organisation the offset skips too (page 100 took 1.8 s at 100,000 projects).
+    ids = list(page_context["page_obj"].object_list)
+    counted = with_project_counts(Partner.objects.filter(pk__in=ids)).in_bulk()
+    context = {**page_context, "filter": partner_filter, "partners": [counted[pk] for pk in ids if pk in counted]}
     return render(request, "partners/partner_filter.html", context, status=400 if invalid else 200)
 
 

@@ -2,7 +2,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -166,7 +167,7 @@ class ProjectAdmin(HistoryAdminMixin, ImportExportMixin, admin.ModelAdmin):
     actions = ["publish", "unpublish"]
     list_per_page = 50
     # A total order the title index serves (the admin would otherwise add "-pk", which it cannot).
-    ordering = ["title", "pk"]
+    ordering = ["title_key", "pk"]  # Italian alphabetical order, as on the site; its index serves the pages
     save_on_top = True
     fieldsets = [
         (None, {"fields": ["title", "acronym", "slug", "kind", "is_published"]}),
@@ -423,10 +424,28 @@ class FunderAdmin(HistoryAdminMixin, admin.ModelAdmin):
 class ProgrammeAdmin(HistoryAdminMixin, admin.ModelAdmin):
     form = SourcedAdminForm
     list_display = ["name", "short_name", "kind", "parent"]
+    list_select_related = ["parent"]
     list_filter = ["kind", "funders", "parent"]
     search_fields = ["name", "short_name", "description"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["funders", "parent"]
+
+
+class TerritoryRegionFilter(admin.SimpleListFilter):
+    """Territories with a municipality in the region, by a semi-join: through the municipalities, the admin's own
+    filter joined and made DISTINCT every row (1.3 s for Piemonte at 48,070 territories)."""
+
+    title = _("region")
+    parameter_name = "region"
+
+    def lookups(self, request, model_admin):
+        return list(Municipality.objects.order_by("region_name").values_list("region_code", "region_name").distinct())
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        links = Territory.municipalities.through.objects.filter(municipality__region_code=self.value())
+        return queryset.filter(pk__in=links.values("territory_id"))
 
 
 @admin.register(Territory)
@@ -434,13 +453,21 @@ class TerritoryAdmin(HistoryAdminMixin, admin.ModelAdmin):
     form = TextsAdminForm
     list_display = ["name", "municipality_count", "basis"]
     search_fields = ["name", "description"]
-    list_filter = ["basis", "municipalities__region_name"]
+    list_filter = ["basis", TerritoryRegionFilter]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["municipalities"]
-    ordering = ["name"]  # the count annotation drops Meta.ordering
+    ordering = ["name"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_municipality_count=Count("municipalities"))
+        # Counted for the rows shown (a correlated subquery): a join and GROUP BY counted the municipalities of
+        # all 48,070 territories for every page, and again for each of the list's two counts (0.5 s).
+        links = Territory.municipalities.through.objects.filter(territory_id=OuterRef("pk")).order_by()
+        counted = links.values("territory_id").annotate(n=Count("pk")).values("n")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(_municipality_count=Coalesce(Subquery(counted, output_field=IntegerField()), 0))
+        )
 
     @admin.display(description=_("municipalities"), ordering="_municipality_count")
     def municipality_count(self, obj):

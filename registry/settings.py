@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "projects.middleware.IndexStampMiddleware",
     # After the others, so that its process_exception sees a view's database error first.
     "registry.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns a refused login into the lockout page.

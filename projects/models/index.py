@@ -6,7 +6,9 @@ instead of joining participations, programmes and territories for every request.
 """
 
 import secrets
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from enum import StrEnum
 
 from django.contrib.postgres.search import SearchVectorField
@@ -122,6 +124,21 @@ class SearchTerm(models.Model):
         return self.word
 
 
+# Within stamp_read_once(), the stamp as first read: a page asks for it in several places (its cache key, the
+# facets' bitmaps, each overview's kept figures), six queries on a place's page.
+_stamp_kept: ContextVar[dict | None] = ContextVar("index_stamp_kept", default=None)
+
+
+@contextmanager
+def stamp_read_once() -> Iterator[None]:
+    """Read the index's stamp once for the block (a request: projects.middleware), unless the block changes it."""
+    token = _stamp_kept.set({})
+    try:
+        yield
+    finally:
+        _stamp_kept.reset(token)
+
+
 class IndexState(models.Model):
     """A token the index writer changes with every change it makes, in the same transaction, so that a
     process holding something computed from the index (projects.facets keeps the facets as bitmaps)
@@ -135,7 +152,13 @@ class IndexState(models.Model):
 
     @classmethod
     def current(cls) -> int:
-        return cls.objects.filter(pk=1).values_list("stamp", flat=True).first() or 0
+        kept = _stamp_kept.get()
+        if kept is not None and "stamp" in kept:
+            return kept["stamp"]
+        stamp = cls.objects.filter(pk=1).values_list("stamp", flat=True).first() or 0
+        if kept is not None:
+            kept["stamp"] = stamp
+        return stamp
 
     @classmethod
     def advance(cls, projects: Collection[int] | None = None) -> None:
@@ -143,6 +166,9 @@ class IndexState(models.Model):
         stamp = secrets.randbits(62)
         if not cls.objects.filter(pk=1).update(stamp=stamp):
             cls.objects.create(pk=1, stamp=stamp)
+        kept = _stamp_kept.get()
+        if kept is not None:
+            kept.pop("stamp", None)  # read again after this change (or its rollback)
         # After the update: its row lock, held until the commit, gives the changes ids in the order they commit.
         if projects is not None and len(projects) > IndexChange.PROJECTS_AT_MOST:
             projects = None

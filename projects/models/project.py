@@ -390,6 +390,10 @@ class Participation(models.Model):
             models.UniqueConstraint(fields=["project", "partner", "role"], name="participation_unique_role"),
             models.UniqueConstraint(fields=["project"], condition=Q(role="lead"), name="participation_one_lead"),
         ]
+        # The organisations with a role in a published project (the public list's and the API's role filter):
+        # read from this index alone, then joined to the published projects. 132 → 72 ms for the supporting
+        # role at 100,000 projects, where every participation was hashed.
+        indexes = [models.Index(fields=["role", "partner", "project"], name="participation_role_partner")]
 
     def __str__(self) -> str:
         return f"{self.partner} – {self.get_role_display()}"

@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+from projects.models import Project
+from projects.services import projects_publish
 from tests.factories import MARKER, make_partner, make_project, word
 from tests.pages import content, text_of
 
@@ -121,6 +123,19 @@ def test_partner_list_shows_organisations_with_published_projects_only(client):
     make_project(partners=[drafts_only], published=False)
     shown = listed_partners(client)
     assert (active.name in shown, drafts_only.name in shown, idle.name in shown) == (True, False, False)
+
+
+def test_an_organisation_leaves_the_list_when_its_only_published_project_is_withdrawn(client):
+    partner, lead = make_partner(), make_partner()
+    project = make_project(lead=lead, partners=[partner])
+    assert {partner.name, lead.name} <= set(listed_partners(client))
+    assert lead.name in listed_partners(client, {"role": "lead"})
+
+    projects_publish(projects=Project.objects.filter(pk=project.pk), published=False)
+
+    assert not {partner.name, lead.name} & set(listed_partners(client))
+    assert lead.name not in listed_partners(client, {"role": "lead"})
+    assert client.get(f"/partners/{partner.slug}/").status_code == 404
 
 
 def test_lead_role_filter_lists_organisations_leading_a_published_project(client):

@@ -8,7 +8,7 @@ from django.db.models import Count
 from django.utils.html import escape
 
 from projects.models import Project
-from tests.factories import MARKER, make_partner, make_project, make_territory, municipality, word
+from tests.factories import MARKER, make_partner, make_programme, make_project, make_territory, municipality, word
 
 pytestmark = pytest.mark.django_db
 
@@ -352,3 +352,54 @@ def test_the_registry_models_have_admin_pages():
 def test_every_admin_page_has_search_fields_and_list_filter(model):
     model_admin = admin.site._registry[model]
     assert (bool(model_admin.search_fields), bool(model_admin.list_filter)) == (True, True)
+
+
+# --- lists that stay fast with many records --------------------------------------------------------------
+
+
+def test_the_territory_list_counts_each_territorys_municipalities(editor_client):
+    two = make_territory(municipalities=[municipality("Asti", "AT"), municipality("Biella", "BI")])
+    none = make_territory()
+
+    response = editor_client.get("/admin/projects/territory/", {"q": MARKER})
+
+    shown = {territory.pk: territory._municipality_count for territory in response.context["cl"].result_list}
+    assert (shown[two.pk], shown[none.pk]) == (2, 0)
+
+
+def test_the_territory_list_filters_by_region_once_per_territory(editor_client):
+    in_piemonte = make_territory(municipalities=[municipality("Asti", "AT"), municipality("Biella", "BI")])
+    elsewhere = make_territory(municipalities=[municipality("Milano", "MI")])
+    piemonte = municipality("Asti", "AT").region_code
+
+    response = editor_client.get("/admin/projects/territory/", {"q": MARKER, "region": piemonte})
+
+    listed = [territory.pk for territory in response.context["cl"].result_list]
+    assert listed.count(in_piemonte.pk) == 1  # two of its municipalities are there, it is listed once
+    assert elsewhere.pk not in listed
+    assert response.context["cl"].result_count == len(listed)
+
+
+def test_the_programme_list_reads_the_parents_with_the_rows(editor_client, django_assert_max_num_queries):
+    parent = make_programme()
+    for _ in range(3):
+        make_programme(parent=parent)
+    with django_assert_max_num_queries(12) as few:
+        editor_client.get("/admin/projects/programme/")
+    for _ in range(10):
+        make_programme(parent=make_programme())
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = editor_client.get("/admin/projects/programme/")
+    assert parent.name in response.content.decode()
+
+
+def test_the_project_list_is_in_italian_alphabetical_order(editor_client):
+    titles = [f"{MARKER} {name}" for name in ("Zeta", "èlite", "Alfa", "elica")]
+    for title in titles:
+        make_project(title)
+
+    response = editor_client.get("/admin/projects/project/", {"q": MARKER})
+
+    listed = [project.title for project in response.context["cl"].result_list if project.title in titles]
+    assert listed == [f"{MARKER} {name}" for name in ("Alfa", "elica", "èlite", "Zeta")]

@@ -6,8 +6,10 @@ stored counts must be its rows grouped, and the search must find the project by 
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
 
 from partners.models import Partner
 from projects import signals
@@ -24,6 +26,7 @@ from projects.models import (
     SearchTerm,
     Territory,
 )
+from projects.models.index import stamp_read_once
 from projects.services import (
     ParticipationInput,
     ProjectInput,
@@ -543,3 +546,32 @@ def test_a_change_the_index_does_not_read_moves_the_stamp_for_its_projects_only(
     territory.name = f"{territory.name} rinominato"
     territory.save()
     assert reindexed == [(Territory, [territory.pk])]  # the name is indexed
+
+
+# --- the index's stamp, read once per request -------------------------------------------------------------
+
+
+def stamp_reads(queries) -> int:
+    return sum(IndexState._meta.db_table in query["sql"] for query in queries)
+
+
+@pytest.mark.parametrize(
+    "path", ["/projects/", "/projects/?q=casa", "/places/piemonte/asti/asti/", "/funders/", "/"], ids=str
+)
+def test_a_page_reads_the_index_stamp_once(client, path):
+    cache.clear()  # its first view, when every part of the page asks for the stamp
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+
+    assert stamp_reads(queries.captured_queries) == 1
+
+
+def test_a_change_to_the_index_within_the_block_is_read_again():
+    project = make_project()
+    with stamp_read_once():
+        before = IndexState.current()
+        projects_index([project.pk])
+        after = IndexState.current()
+
+    assert after != before
+    assert after == IndexState.objects.get(pk=1).stamp

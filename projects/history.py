@@ -9,7 +9,7 @@ so a version reads well even after a record is renamed or deleted, and is restor
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.db.models.deletion import ProtectedError
 from django.utils.translation import gettext as _
 
@@ -234,17 +234,61 @@ def _record(model, version, deleted: bool):
 
 
 def project_restore(version, deleted: bool) -> None:
-    project = _record(Project, version, deleted)
-    links = version.links or {}
-    participations = links.get("participations", [])
-    _existing(Partner, [{"id": link["partner"], "name": link["name"]} for link in participations], _("organisations"))
-    funders = _existing(Funder, links.get("funders", []), _("funders"))
-    programmes = _existing(Programme, links.get("programmes", []), _("programmes"))
-    territories = _existing(Territory, links.get("territories", []), _("territories"))
-    Participation.objects.filter(project=project).delete()
+    projects_restore([(version, deleted)])
+
+
+def _named_once(items: list[dict]) -> list[dict]:
+    return list({item["id"]: item for item in items}.values())
+
+
+def _through_rows(field, links: dict[int, list[int]]) -> list:
+    """Rows of a many-to-many field's table linking each project to its records."""
+    through = field.remote_field.through
+    own, other = field.m2m_column_name(), field.m2m_reverse_name()
+    return [through(**{own: pk, other: linked}) for pk, ids in links.items() for linked in ids]
+
+
+def projects_restore(items: list[tuple]) -> None:
+    """Write these projects' versions back, each with its links, as (version, deleted) pairs: the projects a
+    change set wrote, in the few queries a thousand of them need (about twenty-five each, one at a time)."""
+    links = {version.id: version.links or {} for version, _deleted in items}
+    every = [link for project_links in links.values() for link in project_links.get("participations", [])]
+    _existing(
+        Partner, _named_once([{"id": link["partner"], "name": link["name"]} for link in every]), _("organisations")
+    )
+    for model, key, what in ((Funder, "funders", _("funders")), (Programme, "programmes", _("programmes"))):
+        _existing(
+            model, _named_once([item for item_links in links.values() for item in item_links.get(key, [])]), what
+        )
+    _existing(
+        Territory, _named_once([t for item in links.values() for t in item.get("territories", [])]), _("territories")
+    )
+    stored = Project._base_manager.in_bulk([version.id for version, deleted in items if not deleted])
+    created, changed, fields = [], [], set()
+    for version, deleted in items:
+        project = Project(pk=version.id) if deleted else stored[version.id]
+        for name, value in _fields_of(version).items():
+            if getattr(project, name) != value:
+                fields.add(Project._meta.get_field(name).name)
+                setattr(project, name, value)
+        fields.update(project.refresh_title_keys())
+        (created if deleted else changed).append(project)
+    try:
+        with transaction.atomic():
+            Project.objects.bulk_create(created)
+            # Only the fields some version changes: an undo of an import that changed acronyms updates acronyms.
+            if changed and fields:
+                Project._base_manager.bulk_update(changed, sorted(fields), batch_size=500)
+    except IntegrityError:
+        # The project another one now stands in the way of, named: one at a time, as a single restore.
+        for version, deleted in items:
+            _record(Project, version, deleted)
+        raise
+    pks = list(links)
+    Participation.objects.filter(project_id__in=pks).delete()
     Participation.objects.bulk_create(
         Participation(
-            project=project,
+            project_id=pk,
             partner_id=link["partner"],
             role=link["role"],
             role_order=role_position(link["role"]),
@@ -253,21 +297,36 @@ def project_restore(version, deleted: bool) -> None:
             unit=link.get("unit", ""),
             inferred_because=link.get("inferred_because", ""),
         )
-        for link in participations
+        for pk, project_links in links.items()
+        for link in project_links.get("participations", [])
     )
-    ProjectTheme.objects.filter(project=project).delete()
-    ProjectTheme.objects.bulk_create(ProjectTheme(project=project, theme=code) for code in links.get("themes", []))
-    ProjectTargetGroup.objects.filter(project=project).delete()
+    ProjectTheme.objects.filter(project_id__in=pks).delete()
+    ProjectTheme.objects.bulk_create(
+        ProjectTheme(project_id=pk, theme=code) for pk, item in links.items() for code in item.get("themes", [])
+    )
+    ProjectTargetGroup.objects.filter(project_id__in=pks).delete()
     ProjectTargetGroup.objects.bulk_create(
-        ProjectTargetGroup(project=project, target_group=code, reach=reach)
-        for code, reach in links.get("target_groups", {}).items()
+        ProjectTargetGroup(project_id=pk, target_group=code, reach=reach)
+        for pk, item in links.items()
+        for code, reach in item.get("target_groups", {}).items()
     )
-    project.funders.set(funders)
-    project.programmes.set(programmes)
-    project.territories.set(territories)
-    # A related project deleted since is simply no longer related.
-    related = [item["id"] for item in links.get("related", [])]
-    project.related.set(Project.objects.filter(pk__in=related).values_list("pk", flat=True))
+    for key in ("funders", "programmes", "territories"):
+        field = Project._meta.get_field(key)
+        field.remote_field.through.objects.filter(**{f"{field.m2m_column_name()}__in": pks}).delete()
+        field.remote_field.through.objects.bulk_create(
+            _through_rows(field, {pk: [record["id"] for record in item.get(key, [])] for pk, item in links.items()})
+        )
+    # Related projects go both ways (a symmetrical link, stored twice); one deleted since is no longer related.
+    named = {pk: [record["id"] for record in item.get("related", [])] for pk, item in links.items()}
+    present = set(
+        Project._base_manager.filter(pk__in={pk for ids in named.values() for pk in ids}).values_list("pk", flat=True)
+    )
+    field = Project._meta.get_field("related")
+    through = field.remote_field.through
+    own, other = field.m2m_column_name(), field.m2m_reverse_name()
+    through.objects.filter(Q(**{f"{own}__in": pks}) | Q(**{f"{other}__in": pks})).delete()
+    pairs = {(pk, linked) for pk, ids in named.items() for linked in ids if linked in present and linked != pk}
+    through.objects.bulk_create([through(**{own: a, other: b}) for a, b in sorted(pairs | {(b, a) for a, b in pairs})])
 
 
 def projects_remove(pks: list[int]) -> None:
@@ -349,5 +408,6 @@ def register() -> None:
             reindex=projects_index,
             label=lambda version: version.title,
             inline_rows=PROJECT_INLINE_ROWS,
+            restore_many=projects_restore,
         ),
     )

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models, transaction
-from django.db.models import Max, Min
+from django.db.models import Max, Min, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -44,6 +44,7 @@ from .enums import ChangeKind
 CREATED, CHANGED, DELETED = "+", "~", "-"
 # Objects read back at a time to record their versions.
 RECORD_CHUNK = 2000
+RESTORE_CHUNK = 1000  # versions written back together in an undo (a bulk update and the links of each)
 
 
 class HistoryBase(models.Model):
@@ -121,6 +122,8 @@ class HistoryPolicy:
     reindex: Callable[[list], None] = lambda pks: None  # after versions are written back: derived data, once
     label: Callable[[Any], str] = lambda version: str(version.instance)
     inline_rows: tuple[InlineRows, ...] = ()
+    # `restore` for many (version, deleted) pairs at once, where the model can (an undo of a whole import).
+    restore_many: Callable[[list], None] | None = None
 
 
 POLICIES: dict[type[models.Model], HistoryPolicy] = {}
@@ -427,19 +430,30 @@ def change_set_undo(change, *, user=None, actor: str = ""):
                     "history_id", "history_type"
                 )
             )
-            for pk, (first, last) in spans.items():
-                before = history.objects.filter(**{pk_name: pk}, history_id__lt=first).order_by("-history_id").first()
+            befores = _versions_before(history, pk_name, spans)
+            for pk, (_first, last) in spans.items():
+                before = befores.get(pk)
                 if before is None or before.history_type == DELETED:
                     if last_types[last] != DELETED:
                         created_in_set[model].append(pk)
                 else:
                     to_restore.append((model, pk, before, last_types[last] == DELETED))
         restored = defaultdict(list)
+        for model, pk, before, deleted in to_restore:
+            restored[model].append((pk, before, deleted))
         # Every object here has versions already (those of the set): no baseline to record first.
-        for model, pk, before, deleted in sorted(to_restore, key=lambda item: policy_for(item[0]).rank):
-            policy_for(model).restore(before, deleted)
-            versions_record(model, [pk], history_type=CREATED if deleted else CHANGED)
-            restored[model].append(pk)
+        for model in sorted(restored, key=lambda model: policy_for(model).rank):
+            policy = policy_for(model)
+            for chunk in _chunks(restored[model], RESTORE_CHUNK):
+                if policy.restore_many is not None:
+                    policy.restore_many([(before, deleted) for _pk, before, deleted in chunk])
+                else:
+                    for _pk, before, deleted in chunk:
+                        policy.restore(before, deleted)
+            for history_type, deleted in ((CREATED, True), (CHANGED, False)):
+                pks = [pk for pk, _before, was_deleted in restored[model] if was_deleted == deleted]
+                versions_record(model, pks, history_type=history_type)
+            restored[model] = [pk for pk, _before, _deleted in restored[model]]
         for model, pks in restored.items():
             policy_for(model).reindex(pks)
         for model in sorted(created_in_set, key=lambda model: -policy_for(model).rank):
@@ -450,6 +464,19 @@ def change_set_undo(change, *, user=None, actor: str = ""):
         change.undone_by = frame.record
         change.save(update_fields=["undone_by"])
     return frame.record
+
+
+def _versions_before(history, pk_name: str, spans: dict[Any, tuple[int, int]]) -> dict[Any, Any]:
+    """id -> each object's version just before its first one in `spans` (none for an object made there): two
+    queries for each few thousand objects, rather than one for each."""
+    found = {}
+    for chunk in _chunks(sorted(spans)):
+        firsts = history.objects.filter(history_id__in=[spans[pk][0] for pk in chunk])
+        previous = history.objects.filter(**{pk_name: OuterRef(pk_name)}, history_id__lt=OuterRef("history_id"))
+        ids = firsts.annotate(previous=Subquery(previous.order_by("-history_id").values("history_id")[:1]))
+        wanted = [row for row in ids.values_list("previous", flat=True) if row is not None]
+        found.update((getattr(version, pk_name), version) for version in history.objects.filter(history_id__in=wanted))
+    return found
 
 
 def _touched(change) -> dict[type, dict[Any, tuple[int, int]]]:

@@ -13,11 +13,20 @@ from django.test import Client
 
 from partners.models import Partner
 from projects.models import Project
-from projects.services import ParticipationInput, ProjectInput, project_upsert
+from projects.services import ParticipationInput, ProjectInput, project_upsert, projects_delete
 from registry.enums import ChangeKind, Reach, Role, Theme
-from registry.history import change_set, change_set_undo, change_set_versions, latest_version, version_restore
+from registry.history import (
+    RestoreError,
+    change_set,
+    change_set_undo,
+    change_set_versions,
+    latest_version,
+    version_restore,
+    versions_baseline,
+    versions_record,
+)
 from registry.models import ChangeSet
-from tests.factories import make_partner, make_project, unique
+from tests.factories import make_full_project, make_partner, make_project, unique
 
 pytestmark = pytest.mark.django_db
 
@@ -554,3 +563,59 @@ def test_the_undo_command_refuses_and_writes_nothing(problem):
     assert ChangeSet.objects.get(pk=frame.record.pk).undone_by is None
     assert ChangeSet.objects.count() == sets_before
     assert Project.objects.filter(title=title).exists()
+
+
+def project_state(pk: int) -> dict:
+    """Everything a version of a project holds, as stored: its fields and every link."""
+    project = Project.objects.get(pk=pk)
+    state = {field.attname: getattr(project, field.attname) for field in Project._meta.concrete_fields}
+    state["participations"] = sorted(
+        project.participations.values_list("partner_id", "role", "role_order", "order", "description", "unit")
+    )
+    state["themes"] = sorted(project.theme_links.values_list("theme", flat=True))
+    state["target_groups"] = sorted(project.target_group_links.values_list("target_group", "reach"))
+    for name in ("funders", "programmes", "territories", "related"):
+        state[name] = sorted(getattr(project, name).values_list("pk", flat=True))
+    return state
+
+
+def test_undoing_a_change_set_of_several_projects_brings_each_back_whole_with_its_links():
+    b, c = make_full_project(), make_full_project()
+    a = make_full_project(related=[b])
+    before = {project.pk: project_state(project.pk) for project in (a, b, c)}
+    other_lead = make_partner()
+    with change_set(ChangeKind.IMPORT, "molti.csv") as frame:
+        project_upsert(
+            item=ProjectInput(
+                values={"title": a.title, "acronym": "CAMBIATO"},
+                participations=[ParticipationInput(other_lead.name, Role.LEAD)],
+                themes=["work_training"],
+                target_groups={"unaccompanied_minors": "indirect"},
+            )
+        )
+        project_upsert(item=ProjectInput(values={"title": b.title, "summary": "Sintesi nuova"}, territories=[]))
+        versions_baseline(Project, [a.pk, b.pk, c.pk])
+        Project.objects.get(pk=a.pk).related.set([c.pk])  # related both ways: a–c now, a–b no more
+        versions_record(Project, [a.pk, b.pk, c.pk])
+        changed = {pk: project_state(pk) for pk in (a.pk, b.pk)}
+        projects_delete(projects=Project.objects.filter(pk=c.pk))
+    assert all(changed[pk] != before[pk] for pk in changed)
+
+    change_set_undo(frame.record)
+
+    assert {pk: project_state(pk) for pk in before} == before
+    assert Project.objects.get(pk=b.pk).related.filter(pk=a.pk).exists()  # the other way too
+    assert not Project.objects.get(pk=c.pk).related.exists()
+
+
+def test_an_undo_refused_for_a_name_now_taken_names_the_project_and_writes_nothing():
+    kept = make_project(title=unique("Occupato"))
+    with change_set(ChangeKind.EDIT, "via") as deletion:
+        projects_delete(projects=Project.objects.filter(pk=kept.pk))
+    make_project(title=kept.title, slug=kept.slug)  # another project now has its title and address
+
+    with pytest.raises(RestoreError, match=re.escape(kept.title)):
+        change_set_undo(deletion.record)
+
+    assert not Project.objects.filter(pk=kept.pk).exists()
+    assert ChangeSet.objects.get(pk=deletion.record.pk).undone_by is None

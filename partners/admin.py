@@ -39,7 +39,9 @@ class CountryFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         present = set(model_admin.model._default_manager.order_by().values_list("country", flat=True).distinct())
         named = [(code, name) for code, name in countries if code in present]  # in the order of their names
-        return [*named, (self.NOT_STATED, _("not stated"))] if "" in present else named
+        # Codes the ISO list does not name (the field takes any two letters: EU, XK) are offered as they are.
+        unnamed = sorted((code, code) for code in present - {code for code, _name in named} - {""})
+        return [*named, *unnamed, *([(self.NOT_STATED, _("not stated"))] if "" in present else [])]
 
     def queryset(self, request, queryset):
         if self.value() == self.NOT_STATED:
@@ -69,7 +71,7 @@ class PartnerAdmin(HistoryAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("country"), ordering="country")
     def country_name(self, obj):
-        return countries.name(obj.country) if obj.country else None
+        return (countries.name(obj.country) or obj.country) if obj.country else None
 
     @admin.display(description=_("projects"), ordering="_project_count")
     def project_count(self, obj):

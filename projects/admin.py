@@ -41,7 +41,33 @@ from .services import projects_delete, projects_index, projects_publish
 from .services.corrections import correction_review, corrections_review
 
 
-class ParticipationFormSet(BaseInlineFormSet):
+class DeletionsFirstFormSet(BaseInlineFormSet):
+    """Rows marked for deletion are deleted before the others are saved: a row may take the theme, the target
+    group or the organisation and role that a row deleted in the same save had (each unique in a project), which
+    Django's order, row by row, would write while the old row is still there."""
+
+    def save_existing_objects(self, commit=True):
+        self.changed_objects, self.deleted_objects = [], []
+        kept = []
+        for form in self.initial_forms:
+            if form.instance.pk is None:
+                continue
+            if form in self.deleted_forms:
+                self.deleted_objects.append(form.instance)
+                self.delete_existing(form.instance, commit=commit)
+            else:
+                kept.append(form)
+        saved = []
+        for form in kept:
+            if form.has_changed():
+                self.changed_objects.append((form.instance, form.changed_data))
+                saved.append(self.save_existing(form, form.instance, commit=commit))
+                if not commit:
+                    self.saved_forms.append(form)
+        return saved
+
+
+class ParticipationFormSet(DeletionsFirstFormSet):
     def clean(self):
         super().clean()
         leads = [
@@ -69,11 +95,13 @@ class ParticipationInline(admin.TabularInline):
 
 class ThemeInline(admin.TabularInline):
     model = ProjectTheme
+    formset = DeletionsFirstFormSet
     extra = 0
 
 
 class TargetGroupInline(admin.TabularInline):
     model = ProjectTargetGroup
+    formset = DeletionsFirstFormSet
     extra = 0
 
 

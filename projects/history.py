@@ -9,7 +9,7 @@ so a version reads well even after a record is renamed or deleted, and is restor
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.db.models.deletion import ProtectedError
 from django.utils.translation import gettext as _
 
@@ -248,9 +248,19 @@ def _through_rows(field, links: dict[int, list[int]]) -> list:
     return [through(**{own: pk, other: linked}) for pk, ids in links.items() for linked in ids]
 
 
+RESTORE_CHUNK = 1000  # projects written back together: a bulk update of their fields, then their links
+
+
 def projects_restore(items: list[tuple]) -> None:
     """Write these projects' versions back, each with its links, as (version, deleted) pairs: the projects a
     change set wrote, in the few queries a thousand of them need (about twenty-five each, one at a time)."""
+    for chunk in _chunks(items, RESTORE_CHUNK):
+        _restore_chunk(chunk)
+    _restore_related(items)
+
+
+def _restore_chunk(items: list[tuple]) -> None:
+    """The projects' own fields and their links but the related projects, for a thousand of them at most."""
     links = {version.id: version.links or {} for version, _deleted in items}
     every = [link for project_links in links.values() for link in project_links.get("participations", [])]
     _existing(
@@ -280,10 +290,10 @@ def projects_restore(items: list[tuple]) -> None:
             if changed and fields:
                 Project._base_manager.bulk_update(changed, sorted(fields), batch_size=500)
     except IntegrityError:
-        # The project another one now stands in the way of, named: one at a time, as a single restore.
+        # One at a time, in order, as a single restore: the project another one now stands in the way of is
+        # named (RestoreError); a name or address handed from one to another within the chunk goes through.
         for version, deleted in items:
             _record(Project, version, deleted)
-        raise
     pks = list(links)
     Participation.objects.filter(project_id__in=pks).delete()
     Participation.objects.bulk_create(
@@ -316,17 +326,28 @@ def projects_restore(items: list[tuple]) -> None:
         field.remote_field.through.objects.bulk_create(
             _through_rows(field, {pk: [record["id"] for record in item.get(key, [])] for pk, item in links.items()})
         )
-    # Related projects go both ways (a symmetrical link, stored twice); one deleted since is no longer related.
-    named = {pk: [record["id"] for record in item.get("related", [])] for pk, item in links.items()}
-    present = set(
-        Project._base_manager.filter(pk__in={pk for ids in named.values() for pk in ids}).values_list("pk", flat=True)
-    )
+
+
+def _restore_related(items: list[tuple]) -> None:
+    """Related projects go both ways (a symmetrical link, stored twice): written once for all the projects, so
+    that a link two versions disagree on does not depend on which chunk each project fell in. A project
+    deleted since is no longer related."""
+    named = {version.id: [record["id"] for record in (version.links or {}).get("related", [])] for version, _ in items}
+    linked = {pk for ids in named.values() for pk in ids}
+    present = set(Project._base_manager.filter(pk__in=linked).values_list("pk", flat=True))
     field = Project._meta.get_field("related")
     through = field.remote_field.through
     own, other = field.m2m_column_name(), field.m2m_reverse_name()
-    through.objects.filter(Q(**{f"{own}__in": pks}) | Q(**{f"{other}__in": pks})).delete()
+    for chunk in _chunks(list(named), RESTORE_CHUNK):
+        through.objects.filter(**{f"{own}__in": chunk}).delete()
+        through.objects.filter(**{f"{other}__in": chunk}).delete()
     pairs = {(pk, linked) for pk, ids in named.items() for linked in ids if linked in present and linked != pk}
-    through.objects.bulk_create([through(**{own: a, other: b}) for a, b in sorted(pairs | {(b, a) for a, b in pairs})])
+    rows = [through(**{own: a, other: b}) for a, b in sorted(pairs | {(b, a) for a, b in pairs})]
+    through.objects.bulk_create(rows, batch_size=2000)
+
+
+def _chunks(items: list, size: int) -> list[list]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 def projects_remove(pks: list[int]) -> None:

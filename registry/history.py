@@ -44,7 +44,6 @@ from .enums import ChangeKind
 CREATED, CHANGED, DELETED = "+", "~", "-"
 # Objects read back at a time to record their versions.
 RECORD_CHUNK = 2000
-RESTORE_CHUNK = 1000  # versions written back together in an undo (a bulk update and the links of each)
 
 
 class HistoryBase(models.Model):
@@ -409,19 +408,28 @@ def change_set_undo(change, *, user=None, actor: str = ""):
     """Bring every object the change set wrote back to its version before the set: re-create those it deleted,
     restore those it changed, delete those it made. Refused (UndoConflict, nothing written) when any of them
     was changed after the set, since undoing would silently overwrite that later change."""
-    touched = _touched(change)
-    later = []
-    for model, spans in touched.items():
-        history, pk_name = history_model(model), model._meta.pk.attname
-        for chunk in _chunks(sorted(spans)):
-            latest = (
-                history.objects.filter(**{f"{pk_name}__in": chunk}).values(pk_name).annotate(latest=Max("history_id"))
-            )
-            newer = [row["latest"] for row in latest if row["latest"] > spans[row[pk_name]][1]]
-            later += list(history.objects.filter(history_id__in=newer).select_related("change_set"))
-    if later:
-        raise UndoConflict(later)
     with change_set(ChangeKind.UNDO, str(change), user=user, actor=actor) as frame:
+        # Locked until the undo commits: a second undo of the same set waits for it, then finds it undone.
+        undone = type(change)._base_manager.select_for_update().filter(pk=change.pk).values_list("undone_by_id")
+        if undone.first() != (None,):
+            raise RestoreError(_("This change set was already undone."))
+        touched = _touched(change)
+        later = []
+        for model, spans in touched.items():
+            history, pk_name = history_model(model), model._meta.pk.attname
+            for chunk in _chunks(sorted(spans)):
+                # Locked as an admin save locks its record before comparing versions: a save that waits on one of
+                # them finds, after the undo, that its form is stale, rather than being overwritten by it.
+                list(model._base_manager.select_for_update().filter(pk__in=chunk).values_list("pk"))
+                latest = (
+                    history.objects.filter(**{f"{pk_name}__in": chunk})
+                    .values(pk_name)
+                    .annotate(latest=Max("history_id"))
+                )
+                newer = [row["latest"] for row in latest if row["latest"] > spans[row[pk_name]][1]]
+                later += list(history.objects.filter(history_id__in=newer).select_related("change_set"))
+        if later:
+            raise UndoConflict(later)
         created_in_set, to_restore = defaultdict(list), []
         for model, spans in touched.items():
             history, pk_name = history_model(model), model._meta.pk.attname
@@ -444,12 +452,11 @@ def change_set_undo(change, *, user=None, actor: str = ""):
         # Every object here has versions already (those of the set): no baseline to record first.
         for model in sorted(restored, key=lambda model: policy_for(model).rank):
             policy = policy_for(model)
-            for chunk in _chunks(restored[model], RESTORE_CHUNK):
-                if policy.restore_many is not None:
-                    policy.restore_many([(before, deleted) for _pk, before, deleted in chunk])
-                else:
-                    for _pk, before, deleted in chunk:
-                        policy.restore(before, deleted)
+            if policy.restore_many is not None:
+                policy.restore_many([(before, deleted) for _pk, before, deleted in restored[model]])
+            else:
+                for _pk, before, deleted in restored[model]:
+                    policy.restore(before, deleted)
             for history_type, deleted in ((CREATED, True), (CHANGED, False)):
                 pks = [pk for pk, _before, was_deleted in restored[model] if was_deleted == deleted]
                 versions_record(model, pks, history_type=history_type)

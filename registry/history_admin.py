@@ -179,8 +179,9 @@ def inline_rows_merged(data, prefix: str, rows: InlineRows, base_links: dict, cu
 
     `current` holds the rows as stored now, by id; `parent` is (the rows' foreign key's name, the object's id).
     In each posted row, a field this editor left as it was shows the other save's value; rows the other save
-    added come back, and rows it removed that this editor did not touch go. The result is posted data again (a
-    copy), renumbered; data that is not a formset's is returned as it is, for the formset to refuse.
+    added come back; rows it removed go, or come back as new rows when this editor changed them. The result is
+    posted data again (a copy), its stored rows in the inline's order; data that is not a formset's is returned
+    as it is, for the formset to refuse.
     """
     try:
         total = min(int(data.get(f"{prefix}-TOTAL_FORMS", "")), len(data))  # a form has at most one row per key
@@ -193,32 +194,41 @@ def inline_rows_merged(data, prefix: str, rows: InlineRows, base_links: dict, cu
         posted.append({key[len(start) :]: data.getlist(key) for key in data if key.startswith(start)})
     base_rows = rows.rows(base_links or {})
     by_id = {str(row["id"]): row for row in base_rows if "id" in row}
+    base_keys = {tuple(_same(row.get(name)) for name in rows.key) for row in base_rows}
 
-    def base_of(row: dict) -> dict | None:
+    def key_of(values: dict, posted: bool) -> tuple:
+        return tuple(_same(values.get(name, [""])[-1] if posted else values.get(name)) for name in rows.key)
+
+    def base_of(row: dict, now: dict | None) -> dict | None:
         found = by_id.get(row[pk_name][0])
         if found is not None:
             return found
-        key = [_same(row.get(name, [""])[-1]) for name in rows.key]
-        matches = [base for base in base_rows if [_same(base.get(name)) for name in rows.key] == key]
+        # A version without the rows' ids: matched by the key as posted, unless this editor changed the key (the
+        # stored key is still one of the version's, and the posted one is another).
+        key = key_of(row, posted=True)
+        if now is not None and key_of(now, posted=False) != key and key_of(now, posted=False) in base_keys:
+            return None
+        matches = [base for base in base_rows if key_of(base, posted=False) == key]
         return matches[0] if len(matches) == 1 else None
 
     kept, new = [], []
     for row in posted:
-        if not (row.get(pk_name) or [""])[0]:
+        pk = (row.get(pk_name) or [""])[0]
+        if not pk:
             new.append(row)
             continue
-        base, now = base_of(row), current.get(row[pk_name][0])
-        if row.get("DELETE") or base is None:
-            if now is not None or not row.get("DELETE"):
-                kept.append(row)  # (removed here and there: gone)
+        now = current.get(pk)
+        base = base_of(row, now)
+        untouched = (
+            [] if base is None else [n for n in rows.fields if _same(row.get(n, [""])[-1]) == _same(base.get(n))]
+        )
+        if now is None:  # removed by the other save
+            if not row.get("DELETE") and len(untouched) < len(rows.fields):
+                new.append({**row, pk_name: [""]})  # changed here: the editor's values come back as a new row
             continue
-        untouched = [name for name in rows.fields if _same(row.get(name, [""])[-1]) == _same(base.get(name))]
-        if now is None:
-            if len(untouched) < len(rows.fields):
-                kept.append(row)  # changed here, removed there: the formset says the row is gone
-            continue
-        for name in untouched:
-            row[name] = [_same(now[name])]
+        if not row.get("DELETE"):
+            for name in untouched:
+                row[name] = [_same(now[name])]
         kept.append(row)
     seen = {row[pk_name][0] for row in kept}
     fk_name, parent_pk = parent
@@ -226,6 +236,9 @@ def inline_rows_merged(data, prefix: str, rows: InlineRows, base_links: dict, cu
         if pk not in seen:
             values = {name: [_same(now[name])] for name in rows.fields}
             kept.append({pk_name: [pk], fk_name: [str(parent_pk)], **values})
+    # In the order the inline lists the stored rows (it labels each form with the row at its place).
+    order = {pk: position for position, pk in enumerate(current)}
+    kept.sort(key=lambda row: order[row[pk_name][0]])
     merged = data.copy()
     for key in [key for key in merged if key.startswith(f"{prefix}-") and key.split("-")[-2].isdigit()]:
         del merged[key]
@@ -347,10 +360,8 @@ class HistoryAdminMixin:
         if base is not None:
             fields = rows.model._meta.concrete_fields
             fk = next(field.name for field in fields if field.many_to_one and field.related_model is self.model)
-            current = {
-                str(row.pop("pk")): row
-                for row in rows.model._base_manager.filter(**{fk: obj}).order_by("pk").values("pk", *rows.fields)
-            }
+            stored = rows.model._base_manager.filter(**{fk: obj}).order_by(*rows.model._meta.ordering, "pk")
+            current = {str(row.pop("pk")): row for row in stored.values("pk", *rows.fields)}
             kwargs["data"] = inline_rows_merged(kwargs["data"], prefix, rows, base.links, current, (fk, obj.pk))
         return kwargs
 

@@ -45,6 +45,12 @@ def editor_client(name: str) -> Client:
     return client
 
 
+def administrator_client(name: str) -> Client:
+    client = Client()
+    client.force_login(User.objects.create_superuser(username=unique(name), password="x", first_name=name))
+    return client
+
+
 def form_data(response) -> dict:
     """What the browser would send back: every field of the change form as it was rendered."""
     context = response.context
@@ -237,9 +243,8 @@ def with_row_removed(data: dict, prefix: str, start: str) -> dict:
 def test_a_stale_save_keeps_what_the_other_editor_did_to_inline_rows(versions_hold_row_ids):
     project = seed_project()
     url = CHANGE_URL.format(project.pk)
-    first, second = editor_client("Olga"), Client()
     # Removing an organisation from a project is an administrator's change (editors add and change only).
-    second.force_login(User.objects.create_superuser(username=unique("Piero"), password="x", first_name="Piero"))
+    first, second = editor_client("Olga"), administrator_client("Piero")
     if versions_hold_row_ids:  # the seed's versions match rows by organisation and role; later ones by row id
         assert first.post(url, {**form_data(first.get(url)), "summary": "Prima sintesi"}).status_code == 302
     participations = list(project.participations.order_by("pk"))
@@ -579,7 +584,9 @@ def project_state(pk: int) -> dict:
     return state
 
 
-def test_undoing_a_change_set_of_several_projects_brings_each_back_whole_with_its_links():
+@pytest.mark.parametrize("chunk", [1000, 1], ids=["one chunk", "a chunk per project"])
+def test_undoing_a_change_set_of_several_projects_brings_each_back_whole_with_its_links(chunk, monkeypatch):
+    monkeypatch.setattr("projects.history.RESTORE_CHUNK", chunk)
     b, c = make_full_project(), make_full_project()
     a = make_full_project(related=[b])
     before = {project.pk: project_state(project.pk) for project in (a, b, c)}
@@ -619,3 +626,83 @@ def test_an_undo_refused_for_a_name_now_taken_names_the_project_and_writes_nothi
 
     assert not Project.objects.filter(pk=kept.pk).exists()
     assert ChangeSet.objects.get(pk=deletion.record.pk).undone_by is None
+
+
+def test_a_row_changed_here_and_removed_there_comes_back_as_a_new_row_and_the_forms_match_their_rows():
+    project = seed_project()
+    url = CHANGE_URL.format(project.pk)
+    first, second = editor_client("Alba"), administrator_client("Bruno")
+    gone = project.participations.order_by("pk").last()
+    opened_by_first = form_data(first.get(url))
+    data = form_data(second.get(url))
+    assert (
+        second.post(
+            url, with_row_removed(data, "participations", posted_row(data, "participations", gone.partner_id))
+        ).status_code
+        == 302
+    )
+    mine = {
+        **opened_by_first,
+        posted_row(opened_by_first, "participations", gone.partner_id) + "description": "Ancora qui",
+    }
+
+    refused = first.post(url, mine)
+
+    assert refused.status_code == 409
+    formset = next(f.formset for f in refused.context["inline_admin_formsets"] if f.formset.prefix == "participations")
+    assert formset.initial_form_count() == project.participations.count()
+    for form in formset.initial_forms:  # each form is shown with the row it edits
+        assert str(form.instance.pk) == str(form["id"].value())
+    assert [row["description"] for row in inline_rows(refused, "participations")].count("Ancora qui") == 1
+    assert first.post(url, form_data(refused)).status_code == 302
+    assert project.participations.filter(partner_id=gone.partner_id, description="Ancora qui").exists()
+
+
+def test_a_theme_this_editor_changed_to_another_ones_code_keeps_the_change():
+    project = make_full_project()  # themes: housing, mediation
+    url = CHANGE_URL.format(project.pk)
+    first, second = administrator_client("Carla"), administrator_client("Dario")
+    opened_by_first = form_data(first.get(url))
+    assert second.post(url, {**form_data(second.get(url)), "acronym": "ALTRO"}).status_code == 302
+    rows_posted = {
+        opened_by_first[f"theme_links-{i}-theme"]: i for i in range(int(opened_by_first["theme_links-TOTAL_FORMS"]))
+    }
+    mine = {
+        **opened_by_first,
+        f"theme_links-{rows_posted['housing']}-theme": "mediation",
+        f"theme_links-{rows_posted['mediation']}-DELETE": "on",
+    }
+
+    refused = first.post(url, mine)
+    assert refused.status_code == 409
+    assert first.post(url, form_data(refused)).status_code == 302
+
+    project.refresh_from_db()
+    assert (project.acronym, sorted(project.theme_links.values_list("theme", flat=True))) == ("ALTRO", ["mediation"])
+
+
+def test_a_row_may_take_the_code_of_a_row_deleted_in_the_same_save():
+    project = make_full_project()  # themes: housing, mediation
+    url = CHANGE_URL.format(project.pk)
+    client = administrator_client("Elio")
+    data = form_data(client.get(url))
+    at = {data[f"theme_links-{i}-theme"]: i for i in range(int(data["theme_links-TOTAL_FORMS"]))}
+    data.update({f"theme_links-{at['housing']}-theme": "mediation", f"theme_links-{at['mediation']}-DELETE": "on"})
+
+    assert client.post(url, data).status_code == 302  # the deleted row goes first: no clash on (project, theme)
+    assert list(project.theme_links.values_list("theme", flat=True)) == ["mediation"]
+
+
+def test_a_change_set_undone_already_is_not_undone_twice():
+    with change_set(ChangeKind.IMPORT, "due-volte.csv") as frame:
+        project = project_upsert(item=ProjectInput(values={"title": unique("Due volte")})).project
+    change_set_undo(frame.record)
+    stale = ChangeSet.objects.get(pk=frame.record.pk)
+    stale.undone_by_id = None  # as a second request read it, before the first undo committed
+    sets_before = ChangeSet.objects.count()
+
+    with pytest.raises(RestoreError, match="already undone"):
+        change_set_undo(stale)
+
+    assert ChangeSet.objects.count() == sets_before
+    assert not Project.objects.filter(pk=project.pk).exists()

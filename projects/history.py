@@ -27,6 +27,7 @@ from .models import (
     ProjectTheme,
     Territory,
 )
+from .services.bulk import chunked
 from .services.index import projects_index, projects_unindex
 
 # Municipalities a territory's change lists by name; beyond, how many more.
@@ -254,7 +255,7 @@ RESTORE_CHUNK = 1000  # projects written back together: a bulk update of their f
 def projects_restore(items: list[tuple]) -> None:
     """Write these projects' versions back, each with its links, as (version, deleted) pairs: the projects a
     change set wrote, in the few queries a thousand of them need (about twenty-five each, one at a time)."""
-    for chunk in _chunks(items, RESTORE_CHUNK):
+    for chunk in chunked(items, RESTORE_CHUNK):
         _restore_chunk(chunk)
     _restore_related(items)
 
@@ -338,16 +339,12 @@ def _restore_related(items: list[tuple]) -> None:
     field = Project._meta.get_field("related")
     through = field.remote_field.through
     own, other = field.m2m_column_name(), field.m2m_reverse_name()
-    for chunk in _chunks(list(named), RESTORE_CHUNK):
+    for chunk in chunked(list(named), RESTORE_CHUNK):
         through.objects.filter(**{f"{own}__in": chunk}).delete()
         through.objects.filter(**{f"{other}__in": chunk}).delete()
     pairs = {(pk, linked) for pk, ids in named.items() for linked in ids if linked in present and linked != pk}
     rows = [through(**{own: a, other: b}) for a, b in sorted(pairs | {(b, a) for a, b in pairs})]
     through.objects.bulk_create(rows, batch_size=2000)
-
-
-def _chunks(items: list, size: int) -> list[list]:
-    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 def projects_remove(pks: list[int]) -> None:

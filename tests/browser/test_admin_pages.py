@@ -15,6 +15,7 @@ from selenium.webdriver.support.wait import WebDriverWait
 
 from partners.models import Partner
 from projects.models import CorrectionSuggestion, Project
+from registry.models import ChangeSet
 from tests.browser.axe import Width, reset_width, set_width, sideways_overflow
 from tests.browser.conftest import log_in
 
@@ -88,6 +89,15 @@ def test_the_pages_pass_axe_in_english_too(browser, live_server, administrator, 
         assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
     finally:
         browser.delete_cookie("django_language")
+
+
+def test_the_undo_page_of_a_change_set_too_large_to_undo_here_passes_axe(
+    browser, live_server, administrator, axe, settings
+):
+    settings.UNDO_IN_ADMIN_AT_MOST = 1  # the seed's change set (16 projects) is then too large
+    seed = ChangeSet.objects.order_by("pk").first()
+    axe.visit(f"{live_server.url}/admin/registry/changeset/{seed.pk}/undo/", "admin-undo-too-large")
+    assert "undo_changeset" in browser.find_element(By.ID, "content-main").text
 
 
 def test_a_projects_page_with_all_its_inlines_does_not_scroll_sideways_on_a_laptop(

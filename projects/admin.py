@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Subquery, UniqueConstraint
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
@@ -44,7 +44,13 @@ from .services.corrections import correction_review, corrections_review
 class DeletionsFirstFormSet(BaseInlineFormSet):
     """Rows marked for deletion are deleted before the others are saved: a row may take the theme, the target
     group or the organisation and role that a row deleted in the same save had (each unique in a project), which
-    Django's order, row by row, would write while the old row is still there."""
+    Django's order, row by row, would write while the old row is still there.
+
+    Rows may also trade those values among themselves (two themes swapped, the lead passed to another
+    organisation): before such rows are saved, each is set aside with a value of `parked_field` no row can hold,
+    within the admin's transaction, so that no row clashes with one not yet saved."""
+
+    parked_field = ""
 
     def save_existing_objects(self, commit=True):
         self.changed_objects, self.deleted_objects = [], []
@@ -57,17 +63,41 @@ class DeletionsFirstFormSet(BaseInlineFormSet):
                 self.delete_existing(form.instance, commit=commit)
             else:
                 kept.append(form)
+        changed = [form for form in kept if form.has_changed()]
+        if commit:
+            self._park_rows_changing_keys(changed)
         saved = []
-        for form in kept:
-            if form.has_changed():
-                self.changed_objects.append((form.instance, form.changed_data))
-                saved.append(self.save_existing(form, form.instance, commit=commit))
-                if not commit:
-                    self.saved_forms.append(form)
+        for form in changed:
+            self.changed_objects.append((form.instance, form.changed_data))
+            saved.append(self.save_existing(form, form.instance, commit=commit))
+            if not commit:
+                self.saved_forms.append(form)
         return saved
+
+    def _park_rows_changing_keys(self, forms) -> None:
+        keys = self._unique_fields()
+        moving = [form for form in forms if keys.intersection(form.changed_data)]
+        if not self.parked_field or len(moving) < 2:
+            return  # one row alone clashes only with a row that stays, which the form's validation already refused
+        rows = self.model._default_manager
+        for form in moving:
+            # "~" and the row's id: no choice starts with "~", and ids are unique. Written with update(): the row's
+            # save just after writes its real value and is the only write the history and the index see.
+            rows.filter(pk=form.instance.pk).update(**{self.parked_field: f"~{form.instance.pk}"})
+
+    def _unique_fields(self) -> set[str]:
+        """The fields of the rows' unique constraints other than the project."""
+        names = set()
+        for constraint in self.model._meta.constraints:
+            if isinstance(constraint, UniqueConstraint):
+                names.update(constraint.fields)
+        names.discard(self.fk.name)
+        return names
 
 
 class ParticipationFormSet(DeletionsFirstFormSet):
+    parked_field = "role"
+
     def clean(self):
         super().clean()
         leads = [
@@ -79,6 +109,14 @@ class ParticipationFormSet(DeletionsFirstFormSet):
             raise ValidationError(
                 _("A project has at most one lead partner; this one has %(count)d.") % {"count": len(leads)}
             )
+
+
+class ThemeFormSet(DeletionsFirstFormSet):
+    parked_field = "theme"
+
+
+class TargetGroupFormSet(DeletionsFirstFormSet):
+    parked_field = "target_group"
 
 
 class ParticipationInline(admin.TabularInline):
@@ -95,13 +133,13 @@ class ParticipationInline(admin.TabularInline):
 
 class ThemeInline(admin.TabularInline):
     model = ProjectTheme
-    formset = DeletionsFirstFormSet
+    formset = ThemeFormSet
     extra = 0
 
 
 class TargetGroupInline(admin.TabularInline):
     model = ProjectTargetGroup
-    formset = DeletionsFirstFormSet
+    formset = TargetGroupFormSet
     extra = 0
 
 

@@ -693,6 +693,75 @@ def test_a_row_may_take_the_code_of_a_row_deleted_in_the_same_save():
     assert list(project.theme_links.values_list("theme", flat=True)) == ["mediation"]
 
 
+def rows_of(data: dict, prefix: str, field: str) -> dict[str, int]:
+    """The inline's row number of each value of `field`, as the form was rendered."""
+    return {data[f"{prefix}-{i}-{field}"]: i for i in range(int(data[f"{prefix}-TOTAL_FORMS"]))}
+
+
+def test_two_rows_may_swap_their_themes_in_one_save():
+    project = make_full_project()  # themes: housing, mediation
+    url = CHANGE_URL.format(project.pk)
+    client = editor_client("Elio")
+    data = form_data(client.get(url))
+    at = rows_of(data, "theme_links", "theme")
+    ids = {theme: data[f"theme_links-{row}-id"] for theme, row in at.items()}
+    data.update({f"theme_links-{at['housing']}-theme": "mediation", f"theme_links-{at['mediation']}-theme": "housing"})
+
+    assert client.post(url, data).status_code == 302  # each row takes the other's theme: no clash on (project, theme)
+    links = dict(project.theme_links.values_list("pk", "theme"))
+    assert links == {int(ids["housing"]): "mediation", int(ids["mediation"]): "housing"}
+
+
+def test_two_rows_may_swap_their_target_groups_and_their_organisations_in_one_save():
+    project = make_full_project()  # target groups: refugees, asylum_seekers; two partners
+    url = CHANGE_URL.format(project.pk)
+    client = editor_client("Elio")
+    data = form_data(client.get(url))
+    at = rows_of(data, "target_group_links", "target_group")
+    data.update(
+        {
+            f"target_group_links-{at['refugees']}-target_group": "asylum_seekers",
+            f"target_group_links-{at['asylum_seekers']}-target_group": "refugees",
+        }
+    )
+    partner_rows = [
+        i for i in range(int(data["participations-TOTAL_FORMS"])) if data[f"participations-{i}-role"] == Role.PARTNER
+    ]
+    first, second = partner_rows
+    first_partner, second_partner = data[f"participations-{first}-partner"], data[f"participations-{second}-partner"]
+    data.update({f"participations-{first}-partner": second_partner, f"participations-{second}-partner": first_partner})
+
+    assert client.post(url, data).status_code == 302
+    assert set(project.target_group_links.values_list("target_group", flat=True)) == {"refugees", "asylum_seekers"}
+    rows = dict(project.participations.filter(role=Role.PARTNER).values_list("pk", "partner_id"))
+    assert rows == {
+        int(data[f"participations-{first}-id"]): int(second_partner),
+        int(data[f"participations-{second}-id"]): int(first_partner),
+    }
+
+
+def test_the_lead_may_pass_to_another_organisation_whatever_the_rows_order():
+    project = make_full_project()
+    url = CHANGE_URL.format(project.pk)
+    client = editor_client("Elio")
+    data = form_data(client.get(url))
+    roles = {i: data[f"participations-{i}-role"] for i in range(int(data["participations-TOTAL_FORMS"]))}
+    lead_row = next(i for i, role in roles.items() if role == Role.LEAD)
+    partner_row = max(i for i, role in roles.items() if role == Role.PARTNER)
+    new_lead = int(data[f"participations-{partner_row}-partner"])
+    # The row that becomes the lead is saved before the row that stops being it (rows are saved in form order).
+    for name in ("id", "partner", "role", "order", "description", "unit", "inferred_because"):
+        key_lead, key_partner = f"participations-{lead_row}-{name}", f"participations-{partner_row}-{name}"
+        data[key_lead], data[key_partner] = data.get(key_partner, ""), data.get(key_lead, "")
+    data[f"participations-{lead_row}-role"] = Role.LEAD
+    data[f"participations-{partner_row}-role"] = Role.PARTNER
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert project.participations.get(role=Role.LEAD).partner_id == new_lead
+
+
 def test_a_change_set_undone_already_is_not_undone_twice():
     with change_set(ChangeKind.IMPORT, "due-volte.csv") as frame:
         project = project_upsert(item=ProjectInput(values={"title": unique("Due volte")})).project

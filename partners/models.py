@@ -102,6 +102,12 @@ class Partner(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("partners:detail", args=[self.slug])
 
+    def published_project_ids(self) -> list[int]:
+        """The published projects it has a role in, read from the public index (projects.ProjectFacet, one indexed
+        range per organisation) rather than by joining every published project to its participations."""
+        facets = apps.get_model("projects", "ProjectFacet").objects
+        return list(facets.filter(facet="partner", value=self.slug).values_list("project_id", flat=True))
+
     @property
     def other_names_list(self) -> list[str]:
         return [line.strip() for line in self.other_names.splitlines() if line.strip()]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, Window
 
 from registry.enums import Role
+from registry.sql import among
 
 from . import ego_layout
 from .models import Partner
@@ -55,18 +56,20 @@ class Picture:
     line_height: int = ego_layout.LINE_HEIGHT
 
 
-def collaborators(partner: Partner, *, limit: int | None = None) -> Collaborators:
+def collaborators(partner: Partner, *, published: list[int] | None = None, limit: int | None = None) -> Collaborators:
     """The `limit` (LISTED) organisations sharing most published projects with `partner`, and how many there are
-    in all, with their roles in those projects: two queries, whatever their number."""
+    in all, with their roles in those projects: two queries, whatever their number (three when the ids of its
+    published projects, `Partner.published_project_ids()`, are not given)."""
     limit = limit or LISTED
+    if published is None:
+        published = partner.published_project_ids()
     participation = Partner._meta.get_field("participations").related_model
-    # A self-join of the participations on the project, grouped by the other organisation: from this
-    # organisation's participations, each project's others are read from the (project, partner, role) unique
-    # index alone, and only the organisations listed are read afterwards. Counts are of distinct projects,
-    # since either organisation may hold two roles in one project.
-    by_role = {f"as_{role}": Count("project_id", distinct=True, filter=Q(role=role)) for role in Role.values}
+    # The other organisations' participations in these projects, grouped by organisation: read from the project's
+    # index, and only the organisations listed are read afterwards. A project is counted once per role (a role is
+    # unique in a project), but once in all for an organisation holding two roles in it.
+    by_role = {f"as_{role}": Count("pk", filter=Q(role=role)) for role in Role.values}
     rows = list(
-        participation.objects.filter(project__participations__partner=partner, project__is_published=True)
+        participation.objects.filter(among("project_id", published))
         .exclude(partner=partner)
         .values("partner_id")
         .annotate(

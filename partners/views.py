@@ -5,10 +5,14 @@ from django.views.decorators.http import require_safe
 
 from registry.enums import Role
 from registry.pagination import paginate
+from registry.sql import among
 
 from . import network
 from .filters import PartnerFilter, in_name_order, with_project_counts
 from .models import Partner
+
+# What the organisation's page shows of each of its projects: its link, its title and its period.
+SHOWN = ("slug", "title", "start", "start_precision", "end", "end_precision", "duration_months", "period_text")
 
 
 @require_safe
@@ -31,8 +35,12 @@ def partner_list(request):
 def partner_detail(request, slug: str):
     # An organisation named only by drafts is not public yet.
     partner = get_object_or_404(Partner.objects.in_published_projects(), slug=slug)
+    # Its published projects' ids, read once from the public index for its links, their counts and the collaborators:
+    # given as one array, the participations of 5,985 projects are read from the project index, where a join to the
+    # published projects read them all (at 100,000 projects the counts took 15 ms that way, the collaborators 48).
     # Through the reverse relation, so that partners never imports the projects app.
-    links = partner.participations.filter(project__is_published=True)
+    published = partner.published_project_ids()
+    links = partner.participations.filter(among("project_id", published))
     # One pass over its links for both figures: the links in each role, and the projects (one may hold two roles).
     totals = links.aggregate(
         projects=Count("project_id", distinct=True),
@@ -42,13 +50,17 @@ def partner_detail(request, slug: str):
     # Some organisations take part in thousands of projects: their list is paged, lead roles first.
     page_context, error = paginate(
         request,
-        links.select_related("project").order_by("role_order", "project__title", "pk"),
+        # In the list's order (the folded title: Italian order, case and accents aside), with only what the page
+        # shows of each project: its long texts would be read for every link sorted, not only the page's.
+        links.select_related("project")
+        .only("role", "role_order", "description", "project_id", "partner_id", *(f"project__{f}" for f in SHOWN))
+        .order_by("role_order", "project__title_key", "pk"),
         settings.PROJECTS_PER_PAGE * 2,
         count=sum(counts.values()),  # one row per role in a project: the roles' counts add up to the links
     )
     if error:
         return error
-    collaborators = network.collaborators(partner)
+    collaborators = network.collaborators(partner, published=published)
     by_role = {role: [] for role in Role}
     for link in page_context["page_obj"].object_list:
         by_role[Role(link.role)].append(link)

@@ -19,10 +19,11 @@ from django.urls import reverse
 from django.utils.translation import get_language
 
 from registry.enums import InitiativeKind, Role, Status, Theme
+from registry.sql import among
 
 from . import periods, status
 from .models import Participation, Project, ProjectTheme
-from .sql import CompiledQuery, Joined, among
+from .sql import CompiledQuery, Joined
 
 # Between the items of a joined list, and between the two parts of an item: control characters that no
 # name holds (names come from forms and sheets that cannot carry them).

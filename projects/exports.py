@@ -24,11 +24,12 @@ from django.utils import timezone
 
 from partners.models import Partner
 from registry.enums import Reach, Role, TargetGroup, Theme
+from registry.sql import among
 
 from . import periods, status
 from .models import Participation, Programme, Project, ProjectTargetGroup, ProjectTheme, Territory
 from .names import tidy_name
-from .sql import Joined, among
+from .sql import Joined
 
 EXPORT_COLUMNS = [
     "slug",

@@ -145,11 +145,11 @@ class PartnerField(TypedRecordField):
     }
 
     def resolve(self, text):
-        exact = list(
-            Partner.objects.filter(Q(slug=text) | Q(name__iexact=text))
-            .values_list("slug", "name")
-            .order_by("name")[:2]
-        )
+        # The slug first, as the type-ahead and every link give it: its index answers at once, where the OR with the
+        # name in any case read every organisation (5.3 ms at 10,000).
+        if Partner.objects.filter(slug=text).exists():
+            return text, []
+        exact = list(Partner.objects.filter(name__iexact=text).values_list("slug", "name").order_by("name")[:2])
         if len(exact) == 1:
             return exact[0][0], []
         if not exact:  # a word of the name or of another name: offered as candidates, never chosen for the visitor

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from registry.pagination import paginate
 from registry.security import client_address
+from registry.sql import among
 
 from . import exports, periods
 from .cards import ProjectCard
@@ -137,8 +138,9 @@ def list_context(request) -> dict | HttpResponse:
         projects = projects.order_by("title_key", "pk")
     elif facets and facets.count <= READ_BY_IDS_AT_MOST:
         # The facets know which projects the filters give: a few thousand are read by their ids faster than
-        # the filters' conditions select them (q and three filters at 100,000 projects: 25 ms against 140 ms).
-        projects = project_filter.ordered(Project.objects.published().filter(pk__in=facets.ids()))
+        # the filters' conditions select them (q and three filters at 100,000 projects: 25 ms against 140 ms),
+        # given as one array (986 ids bound one by one took 4.4 ms, as one parameter 1.1 ms).
+        projects = project_filter.ordered(Project.objects.published().filter(among("pk", facets.ids())))
     page_context, error = paginate(
         request, projects.values_list("pk", flat=True), settings.PROJECTS_PER_PAGE, count=facets.count if facets else 0
     )

@@ -6,10 +6,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from projects import sql
 from projects.cards import CARD_ROWS, ProjectCard
 from projects.models import Project
 from registry.enums import Role, Status
+from registry.sql import AmongIds
 from tests.factories import MARKER, make_partner, make_programme, make_project, word
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +76,7 @@ def test_the_query_compiled_once_reads_any_other_ids(projects):
 
 def test_cards_on_a_database_that_takes_ids_one_by_one_are_the_same(projects, monkeypatch):
     for vendor in ("postgresql", "sqlite"):
-        monkeypatch.delattr(sql.AmongIds, f"as_{vendor}")
+        monkeypatch.delattr(AmongIds, f"as_{vendor}")
     assert ProjectCard.read([p.pk for p in projects], TODAY) == [card_from_the_model(p) for p in projects]
 
 

@@ -9,8 +9,9 @@ from django.db import OperationalError, connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from projects import exports, sql, views
+from projects import exports, views
 from projects.models import Project
+from registry.sql import AmongIds
 from tests.factories import (
     MARKER,
     make_full_project,
@@ -367,7 +368,7 @@ def test_fast_path_records_equal_project_record_for_every_project(varied_project
 def test_fast_path_gives_the_same_records_with_ids_as_a_plain_in_list(varied_projects, monkeypatch):
     # What a database other than PostgreSQL and SQLite would get.
     for vendor in ("postgresql", "sqlite"):
-        monkeypatch.delattr(sql.AmongIds, f"as_{vendor}")
+        monkeypatch.delattr(AmongIds, f"as_{vendor}")
     projects = Project.objects.order_by("pk")
     expected = [exports.project_record(project) for project in projects.with_export_data()]
     assert list(exports.export_records(projects, chunk_size=3)) == expected

@@ -206,6 +206,26 @@ def test_lead_partner_filter_matches_only_projects_the_organisation_leads(client
     assert mine(client, lead_partner=partner.slug) == titles(led)
 
 
+def test_an_organisation_is_chosen_by_its_slug_or_by_its_name_in_any_case(client):
+    partner = make_partner(name=f"Cooperativa {word()} Nuova")
+    led = make_project(lead=partner)
+    make_project(lead=make_partner())
+    assert mine(client, lead_partner=partner.name.upper()) == titles(led)
+    assert mine(client, partner=partner.name.lower()) == titles(led)
+    assert mine(client, partner=partner.slug) == titles(led)
+
+
+def test_a_word_of_several_organisations_names_offers_them_to_choose_from(client):
+    shared = word()
+    first, second = make_partner(name=f"Cooperativa {shared} Uno"), make_partner(name=f"Associazione {shared} Due")
+    make_project(lead=first, partners=[second])
+    response = client.get("/projects/", {"partner": shared})
+    assert response.status_code == 400
+    assert sorted(response.context["candidates"]["partner"]) == sorted(
+        [(first.slug, first.name), (second.slug, second.name)]
+    )
+
+
 def test_lead_partner_filter_refuses_an_organisation_that_leads_nothing(client):
     partner = make_partner()
     make_project(partners=[partner])

@@ -970,8 +970,9 @@ def goals(cases: list[dict], throughput_figures: dict | None) -> list[tuple[str,
     reference = next((case for case in measured if case["group"] == "reference"), None)
 
     def beside_reference(seconds: float, floor: float, key: str) -> str:
-        """What the page with no query of its own takes, over the same floor: the least ratio any page could have."""
-        if reference is None or key not in reference:
+        """What the page with no query of its own takes, over the same floor: the least ratio any page could have
+        (said where it matters, when that page alone takes as long as the floor)."""
+        if reference is None or key not in reference or reference[key] < floor:
             return ""
         least = reference[key]
         return f" (the page with no query of its own: {ms(least)} ms, {least / floor:.1f}× that floor)"

@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.db.models import Count, Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from registry.enums import Role
+from registry.pagecache import kept_page, page_key
 from registry.pagination import paginate
 from registry.sql import among
 
@@ -35,6 +37,13 @@ def partner_list(request):
 def partner_detail(request, slug: str):
     # An organisation named only by drafts is not public yet.
     partner = get_object_or_404(Partner.objects.in_published_projects(), slug=slug)
+    # Kept whole until the index changes (its projects, its links, its collaborators' names) or the organisation does:
+    # its page reads 35,000 participations for an organisation in 5,985 projects (about 90 ms at 100,000 projects).
+    shown = tuple(getattr(partner, field.attname) for field in Partner._meta.concrete_fields)
+    return kept_page(page_key(request, "partner-page", shown), lambda: partner_page(request, partner))
+
+
+def partner_page(request, partner: Partner) -> HttpResponse:
     # Its published projects' ids, read once from the public index for its links, their counts and the collaborators:
     # given as one array, the participations of 5,985 projects are read from the project index, where a join to the
     # published projects read them all (at 100,000 projects the counts took 15 ms that way, the collaborators 48).

@@ -1,11 +1,7 @@
-import hashlib
-
 from django import forms
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -13,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from registry.pagecache import kept_page, page_key
 from registry.pagination import paginate
 from registry.security import client_address
 from registry.sql import among
@@ -22,7 +19,7 @@ from .cards import ProjectCard
 from .facets import Facets, facet_counts
 from .filters import ProjectFilter
 from .forms import CorrectionForm
-from .models import Facet, IndexState, Municipality, Project
+from .models import Facet, Municipality, Project
 from .search import RANKED_AT_MOST, Words, suggestion
 from .services.corrections import correction_create, correction_quota_spent, correction_quota_take
 
@@ -99,32 +96,17 @@ def suggested_search(request, project_filter: ProjectFilter, result_count: int) 
     return {"text": str(suggested), "query": query.urlencode(), "filter": alternative, "count": found}
 
 
-def list_cache_key(request) -> str:
-    """What the list's HTML depends on: the index (its stamp), the day (statuses), the language (its words
-    and the links to the page in the other one), the site's address (the alternates in its head are
-    absolute), the page size and the query string, in any order."""
-    query = sorted((name, value) for name, values in request.GET.lists() for value in values)
-    digest = hashlib.sha256(repr((request.build_absolute_uri("/"), query)).encode()).hexdigest()
-    parts = (IndexState.current(), timezone.localdate(), get_language(), settings.PROJECTS_PER_PAGE, digest)
-    return "project-list:" + ":".join(map(str, parts))
-
-
 @require_safe
 def project_list(request):
-    # The page changes only with the index: asked again, it is read from the cache whole. It holds nothing
-    # of one visitor's (no form posts, so no CSRF token), and the key names all it depends on.
-    key = list_cache_key(request)
-    cached = cache.get(key)
-    if cached is None:
-        context = list_context(request)
-        if isinstance(context, HttpResponse):
-            return context
-        status = 400 if context["invalid"] else 200
-        cached = (render_to_string("projects/project_filter.html", context, request=request), status)
-        if status == 200:
-            cache.set(key, cached, settings.LIST_CACHE_SECONDS)
-    html, status = cached
-    return HttpResponse(html, status=status)
+    # The page changes only with the index: asked again, it is read from the cache whole (registry.pagecache).
+    return kept_page(page_key(request, "project-list", settings.PROJECTS_PER_PAGE), lambda: list_page(request))
+
+
+def list_page(request) -> HttpResponse:
+    context = list_context(request)
+    if isinstance(context, HttpResponse):
+        return context
+    return render(request, "projects/project_filter.html", context, status=400 if context["invalid"] else 200)
 
 
 def list_context(request) -> dict | HttpResponse:

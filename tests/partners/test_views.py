@@ -3,6 +3,9 @@
 import re
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from projects.models import Project
 from projects.services import projects_publish
@@ -188,3 +191,29 @@ def test_an_organisation_with_many_projects_has_its_list_paged(client, settings)
     listed = re.compile(r'<li><a href="/projects/fx-')
     assert len(listed.findall(first)) == 4 and "<h2>5 projects</h2>" in first
     assert second.status_code == 200 and len(listed.findall(second.content.decode())) == 1
+
+
+def test_an_organisations_page_is_kept_until_the_index_or_the_organisation_changes(client, settings):
+    settings.LIST_CACHE_SECONDS = 600
+    cache.clear()
+    try:
+        partner, other = make_partner(), make_partner()
+        make_project(lead=partner, partners=[other])
+        first = partner_page(client, partner)
+        with CaptureQueriesContext(connection) as queries:
+            again = partner_page(client, partner)
+        # The organisation and the index's stamp, and nothing else: its projects and collaborators come from the cache.
+        assert len(queries) == 2 and again == first
+        # A collaborator renamed: the projects naming it are indexed again, and the page made anew.
+        other.name = f"{other.name} Rinominata"
+        other.save()
+        assert other.name in partner_page(client, partner)
+        # The organisation's own words, which no project's index reads.
+        partner.description = f"Attiva dal 1998 {word()}"
+        partner.save()
+        assert partner.description in partner_page(client, partner)
+        # A project published with it.
+        joined = make_project(partners=[partner])
+        assert joined.title in partner_page(client, partner)
+    finally:
+        cache.clear()

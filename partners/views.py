@@ -19,6 +19,12 @@ SHOWN = ("slug", "title", "start", "start_precision", "end", "end_precision", "d
 
 @require_safe
 def partner_list(request):
+    # Kept whole until the index changes: its names and counts are the index's, and a change to what it shows
+    # besides of an organisation (its kind) moves the index's stamp too (projects.signals.SHOWN_FIELDS).
+    return kept_page(page_key(request, "partner-list"), lambda: partner_list_page(request))
+
+
+def partner_list_page(request) -> HttpResponse:
     partner_filter = PartnerFilter(request.GET or None, queryset=Partner.objects.in_published_projects())
     invalid = partner_filter.is_bound and not partner_filter.form.is_valid()
     partners = in_name_order(partner_filter.qs) if not invalid else Partner.objects.none()

@@ -19,10 +19,11 @@ INDEXED_FIELDS = {
     Programme: ("name", "slug", "short_name", "parent_id"),
     Territory: ("name",),
 }
-# What the pages and records kept by the index's stamp (the list's, the API list's) show of a record besides:
+# What the pages and records kept by the index's stamp (the lists', the API's) show of a record besides:
 # a change to it makes them stale without changing any search document or facet, so the stamp moves for its
 # projects and nothing is indexed again (a programme's note would otherwise reindex every project under it).
 SHOWN_FIELDS = {
+    Partner: ("kind",),  # in the organisations' list
     Programme: ("funders_inferred_because",),
     Territory: ("basis", "note"),
 }

@@ -217,3 +217,26 @@ def test_an_organisations_page_is_kept_until_the_index_or_the_organisation_chang
         assert joined.title in partner_page(client, partner)
     finally:
         cache.clear()
+
+
+def test_the_organisations_list_is_kept_until_the_index_or_what_it_shows_of_an_organisation_changes(client, settings):
+    settings.LIST_CACHE_SECONDS = 600
+    cache.clear()
+    try:
+        partner = make_partner(name=f"{MARKER} {word()}", kind="third_sector")
+        make_project(lead=partner)
+        params = {"q": partner.name}
+        first = content(client.get("/partners/", params))
+        with CaptureQueriesContext(connection) as queries:
+            again = content(client.get("/partners/", params))
+        assert len(queries) == 1 and again == first  # the index's stamp alone
+        partner.kind = "public_body"
+        partner.save()
+        assert '<span class="muted">Third-sector organisation · 1 project' in first
+        assert '<span class="muted">Public body · 1 project' in content(client.get("/partners/", params))
+        renamed = f"{partner.name} Rinominata"
+        partner.name = renamed
+        partner.save()
+        assert renamed in content(client.get("/partners/", params))
+    finally:
+        cache.clear()

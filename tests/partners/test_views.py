@@ -97,8 +97,10 @@ def test_partner_page_links_to_the_project_list_filtered_by_it(client):
 def test_partner_page_shows_the_period_of_each_project_in_the_registrys_style_and_the_pages_language(client):
     partner = make_partner()
     make_project(partners=[partner], period="Ottobre 2018 - Marzo 2020")
-    assert "(October 2018 – March 2020)" in partner_page(client, partner)
-    assert "(ottobre 2018 – marzo 2020)" in content(client.get(f"/it/partners/{partner.slug}/"))
+    assert '<span class="muted">· October 2018 – March 2020</span>' in partner_page(client, partner)
+    assert '<span class="muted">· ottobre 2018 – marzo 2020</span>' in content(
+        client.get(f"/it/partners/{partner.slug}/")
+    )
 
 
 def test_unknown_partner_is_not_found(client):

@@ -106,7 +106,8 @@ class Partner(models.Model):
         """The published projects it has a role in, read from the public index (projects.ProjectFacet, one indexed
         range per organisation) rather than by joining every published project to its participations."""
         facets = apps.get_model("projects", "ProjectFacet").objects
-        return list(facets.filter(facet="partner", value=self.slug).values_list("project_id", flat=True))
+        named = facets.filter(facet="partner", value=self.slug)  # projects.models.Facet.PARTNER: any role
+        return list(named.values_list("project_id", flat=True))
 
     @property
     def other_names_list(self) -> list[str]:

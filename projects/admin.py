@@ -2,8 +2,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, IntegerField, OuterRef, Subquery, UniqueConstraint
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, Count, IntegerField, OuterRef, Subquery, UniqueConstraint, Value
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -75,15 +75,16 @@ class DeletionsFirstFormSet(BaseInlineFormSet):
         return saved
 
     def _park_rows_changing_keys(self, forms) -> None:
+        if not self.parked_field:
+            return
         keys = self._unique_fields()
-        moving = [form for form in forms if keys.intersection(form.changed_data)]
-        if not self.parked_field or len(moving) < 2:
+        moving = [form.instance.pk for form in forms if keys.intersection(form.changed_data)]
+        if len(moving) < 2:
             return  # one row alone clashes only with a row that stays, which the form's validation already refused
-        rows = self.model._default_manager
-        for form in moving:
-            # "~" and the row's id: no choice starts with "~", and ids are unique. Written with update(): the row's
-            # save just after writes its real value and is the only write the history and the index see.
-            rows.filter(pk=form.instance.pk).update(**{self.parked_field: f"~{form.instance.pk}"})
+        # "~" and the row's id: no choice starts with "~", and ids are unique. Written with update(): each row's save
+        # just after writes its real value and is the only write the history and the index see.
+        parked = Concat(Value("~"), Cast("pk", output_field=CharField()), output_field=CharField())
+        self.model._default_manager.filter(pk__in=moving).update(**{self.parked_field: parked})
 
     def _unique_fields(self) -> set[str]:
         """The fields of the rows' unique constraints other than the project."""

@@ -109,8 +109,9 @@ class Bitmaps:
     labels: dict[tuple[str, str], str] = field(default_factory=dict)
     status: dict[str, int] = field(default_factory=dict)
     years: dict[int, int] = field(default_factory=dict)
-    # Per facet, (value, bitmap, projects): with no other filter chosen, the counts are read, not counted.
-    by_facet: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)
+    # Per facet, (value, bitmap, projects, label) in the order the list shows them: with no other filter chosen,
+    # the counts are read, not counted, and no request sorts them again.
+    by_facet: dict[str, list[tuple[str, int, int, str]]] = field(default_factory=dict)
     # The changes applied since these bitmaps were read whole: the version each came after, and its projects.
     history: tuple[tuple[tuple[int, int], frozenset[int]], ...] = ()
     _leads: list[str | None] | None = None
@@ -177,9 +178,16 @@ class Bitmaps:
         self.published = 0
         for bitmap in self.status.values():
             self.published |= bitmap
-        self.by_facet = {}
+        grouped: dict[str, list[tuple[str, int]]] = {}
         for (facet, value), bitmap in self.values.items():
-            self.by_facet.setdefault(facet, []).append((value, bitmap, bitmap.bit_count()))
+            grouped.setdefault(facet, []).append((value, bitmap))
+        self.by_facet = {
+            facet: [
+                (value, bitmap, bitmap.bit_count(), label)
+                for value, label, bitmap in _in_list_order(Facet(facet), rows, self.labels)
+            ]
+            for facet, rows in grouped.items()
+        }
 
     def updated(self, stamp: int) -> Bitmaps | None:
         """These bitmaps with the changes made since applied to the projects they touched; None when they
@@ -361,13 +369,19 @@ def facet_counts(project_filter: ProjectFilter, *, typed: bool = False, today: d
     everything = leaving_out(None)
     options: dict[str, list[Option]] = {}
     for kind in LISTED_FACETS:
-        base = leaving_out(kind.value) if kind.value in chosen else everything
-        values = bitmaps.by_facet.get(kind.value, [])
+        facet = kind.value
+        base = leaving_out(facet) if facet in chosen else everything
+        rows = bitmaps.by_facet.get(facet, [])
+        picked = chosen.get(facet)
         if base is bitmaps.published:  # the index holds published projects only: nothing to intersect
-            counts = {value: total for value, _, total in values}
+            counted = [Option(value, label, total) for value, _, total, label in rows]
         else:
-            counts = {value: (bitmap & base).bit_count() for value, bitmap, _ in values}
-        options[kind.value] = _options(kind, counts, bitmaps.labels, chosen.get(kind.value))
+            counted = [Option(value, label, (bitmap & base).bit_count()) for value, bitmap, _, label in rows]
+        options[facet] = [option for option in counted if option.count or option.value == picked]
+        if picked and not any(option.value == picked for option in options[facet]):
+            # A value the index does not hold: placed where it would be, with no projects.
+            counts = {option.value: option.count for option in options[facet]}
+            options[facet] = _options(kind, counts, bitmaps.labels, picked)
     base = leaving_out("status") if "status" in chosen else everything
     options["status"] = [
         Option(code, Status(code).label, (bitmaps.status[code] & base).bit_count())
@@ -501,6 +515,18 @@ def _lead_partners(bitmaps: Bitmaps, base: int, chosen: dict, labels: dict) -> l
     found = FacetCount.objects.filter(facet=name, value__in=list(counts)).values_list("value", "label")
     labels.update(((name, value), label) for value, label in found)
     return _options(Facet.LEAD_PARTNER, counts, labels, picked)
+
+
+def _in_list_order(kind: Facet, rows: list[tuple[str, int]], labels: dict) -> list[tuple[str, str, int]]:
+    """(value, label, bitmap) of a listed facet's values in the order its list shows them: a vocabulary's own
+    order (codes no longer in it left out, since they cannot be chosen), names in Italian alphabetical order."""
+    vocabulary = VOCABULARY_LABELS.get(kind)
+    if vocabulary is not None:
+        order = {code: index for index, code in enumerate(vocabulary.values)}
+        known = sorted((row for row in rows if row[0] in order), key=lambda row: order[row[0]])
+        return [(value, vocabulary(value).label, bitmap) for value, bitmap in known]
+    named = [(value, labels.get((kind.value, value), value), bitmap) for value, bitmap in rows]
+    return sorted(named, key=lambda row: sort_key(str(row[1])))
 
 
 def _options(kind: Facet, counts: dict[str, int], labels: dict, chosen: str | None) -> list[Option]:

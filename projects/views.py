@@ -1,4 +1,3 @@
-from django import forms
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,7 +16,7 @@ from registry.sql import among
 from . import exports, periods
 from .cards import ProjectCard
 from .facets import Facets, facet_counts
-from .filters import ProjectFilter
+from .filters import OptionsSelect, ProjectFilter
 from .forms import CorrectionForm
 from .models import Facet, Municipality, Project
 from .search import RANKED_AT_MOST, Words, suggestion
@@ -71,11 +70,11 @@ def show_counts(project_filter: ProjectFilter, facets: Facets) -> None:
     """Offer in each list only the choices that give projects, each with how many."""
     for name, options in facets.options.items():
         field = project_filter.form.fields.get(name)
-        if field is None or not isinstance(field.widget, forms.Select):
+        if field is None or not isinstance(field.widget, OptionsSelect):
             continue
-        choices = list(field.widget.choices)
-        blank = [choices[0]] if choices and choices[0][0] == "" else [("", _("All"))]
-        field.widget.choices = blank + [(o.value, f"{o.label} ({o.count})") for o in options]
+        first = field.widget.choices[0] if field.widget.choices else None
+        blank = [first] if first and first[0] == "" else [("", _("All"))]
+        field.widget.offer(blank + [(o.value, f"{o.label} ({o.count})") for o in options])
 
 
 def suggested_search(request, project_filter: ProjectFilter, result_count: int) -> dict | None:

@@ -197,3 +197,40 @@ def test_a_partial_territory_says_whose_reading_it_is_without_the_editors_note(c
     html = content(client.get(make_project(territories=[territory]).get_absolute_url()))
     assert "1 municipality: the source names only some; the others are the registry's reading of it." in html
     assert "Nota di lavoro" not in html and "sources/000_x.txt" not in html
+
+
+# --- markup written in Python (projects/templatetags/project_list.py) ----------------------------
+
+
+def test_a_card_writes_the_data_as_text_never_as_markup(client):
+    tag = word()
+    lead = make_partner(name=f'{MARKER} <i>Coop</i> "Alfa" & Beta {tag}')
+    territory = make_territory(name=f"{MARKER} Val <b>Bormida</b> {tag}", municipalities=[municipality("Asti", "AT")])
+    make_project(title=f"{MARKER} <script>alert(1)</script> {tag}", lead=lead, territories=[territory])
+    card = re.search(r'<article class="card">.*?</article>', page(client, {"q": tag}), re.S).group(0)
+    assert "<script>" not in card and "<i>" not in card and "<b>" not in card
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in card
+    assert "&lt;i&gt;Coop&lt;/i&gt; &quot;Alfa&quot; &amp; Beta" in card
+    assert "Val &lt;b&gt;Bormida&lt;/b&gt;" in card
+    assert f"{MARKER} <script>alert(1)</script> {tag}" in text_of(card)
+
+
+def test_a_typed_filter_echoes_what_was_typed_as_text(client):
+    typed = f'"><script>alert({word()})</script>'
+    response = client.get("/projects/", {"partner": typed})
+    assert response.status_code == 400
+    html = content(response)
+    field = re.search(r'<input type="text" name="partner"[^>]*>', html).group(0)
+    assert "<script>" not in html.split('name="partner"', 1)[1].split("</div>", 1)[0]
+    assert 'value="&quot;&gt;&lt;script&gt;alert(' in field
+
+
+def test_the_candidates_of_a_typed_name_are_links_whose_value_is_encoded(client):
+    shared = word()
+    first = make_partner(name=f"Cooperativa {shared} <Uno>", slug=f"coop-{shared}-uno")
+    second = make_partner(name=f"Associazione {shared} & Due", slug=f"ass-{shared}-due")
+    make_project(lead=first, partners=[second])
+    html = content(client.get("/projects/", {"partner": shared}))
+    offered = re.search(r'<ul class="candidates"[^>]*>(.*?)</ul>', html, re.S).group(1)
+    assert f'<a href="?partner=coop-{shared}-uno">Cooperativa {shared} &lt;Uno&gt;</a>' in offered
+    assert f'<a href="?partner=ass-{shared}-due">Associazione {shared} &amp; Due</a>' in offered

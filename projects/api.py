@@ -36,9 +36,9 @@ from partners.models import Partner
 from registry.enums import InitiativeKind, Role, Status, TargetGroup, Theme
 
 from . import exports
-from .facets import facet_counts
+from .facets import current_bitmaps, facet_counts, matching_projects
 from .filters import ProjectFilter
-from .models import Facet, FacetCount, Funder, IndexState, Municipality, Participation, Programme, Project
+from .models import Facet, FacetCount, Funder, Municipality, Participation, Programme, Project
 from .names import fold_name
 from .serializers import (
     ErrorSerializer,
@@ -182,15 +182,28 @@ class ProjectViewSet(PublicReadOnlyViewSet):
         return Project.objects.published()
 
     def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
+        return self.in_order(super().filter_queryset(queryset))
+
+    @staticmethod
+    def in_order(queryset):
         # Pages must not overlap: ties in the chosen order are broken by the primary key.
         return queryset.order_by(*(queryset.query.order_by or Project._meta.ordering), "pk")
 
     def list(self, request, *args, **kwargs):
-        ids = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values_list("pk", flat=True))
+        # The filters read here rather than by the filter backend (which still describes them in the schema): the
+        # count comes from the facets' bitmaps, as the list page's does (COUNT(*) of every published project took
+        # 3.6 ms at 100,000, as long as the rest of the page's queries together).
+        project_filter = ProjectFilter(request.query_params or None, queryset=self.get_queryset(), request=request)
+        if project_filter.is_bound and not project_filter.is_valid():
+            raise ValidationError(project_filter.errors)
+        projects = self.in_order(project_filter.qs).values_list("pk", flat=True)
+        today = timezone.localdate()
+        bitmaps = current_bitmaps(today)
+        count = matching_projects(project_filter, bitmaps).bit_count()
+        ids = self.paginator.paginate_queryset(projects, request, self, count=count)
         # The records of a page change only with the index (and the day, for the status): kept until then, as
         # the list page is. The filters, the count and the page's ids are read for every request.
-        parts = (IndexState.current(), timezone.localdate(), get_language(), ids)
+        parts = (bitmaps.stamp, today, get_language(), ids)
         key = "api-projects:" + hashlib.sha256(repr(parts).encode()).hexdigest()
         records = cache.get(key)
         if records is None:

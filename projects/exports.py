@@ -29,7 +29,7 @@ from registry.sql import among
 from . import periods, status
 from .models import Participation, Programme, Project, ProjectTargetGroup, ProjectTheme, Territory
 from .names import tidy_name
-from .sql import Joined
+from .sql import CompiledQuery, Joined
 
 EXPORT_COLUMNS = [
     "slug",
@@ -293,22 +293,11 @@ def _chunk_records(ids: list[int], shared: _Shared, today: dt.date) -> Iterator[
     fields still as text), which Python's cycle collector soon stops tracking: lists and decoded JSON kept
     that long were scanned by full collections over and over (20 for 100,000 projects against 2 now, a
     sixth of the export's time)."""
-    plain, as_text = RECORD_FIELDS[: -len(JSON_FIELDS)], [Cast(name, TextField()) for name in JSON_FIELDS]
-    fields = {
-        row[0]: row[1:]
-        for row in Project.objects.filter(among("pk", ids)).order_by().values_list("pk", *plain, *as_text)
-    }
-    participations = _grouped(
-        Participation.objects.filter(among("project_id", ids))
-        .order_by("project_id", "role_order", "order", "pk")
-        .values_list("project_id", "partner_id", "role", "unit", "inferred_because")
-    )
+    plain = RECORD_FIELDS[: -len(JSON_FIELDS)]
+    fields = {row[0]: row[1:] for row in FIELD_ROWS.rows(ids)}
+    participations = _grouped(PARTICIPATION_ROWS.rows(ids))
     funders, programmes, related = _named_links(ids)
-    territories = _grouped(
-        Project.territories.through.objects.filter(among("project_id", ids))
-        .order_by("project_id", "territory__name")
-        .values_list("project_id", "territory_id", "territory__name", "territory__basis", "territory__note")
-    )
+    territories = _grouped(TERRITORY_ROWS.rows(ids))
     codes = _codes_of(ids)
     themes, direct, indirect = codes[""], codes[DIRECT], codes[INDIRECT]
     names = shared.partner_names.load(link[0] for links in participations.values() for link in links)
@@ -346,17 +335,41 @@ def _chunk_records(ids: list[int], shared: _Shared, today: dt.date) -> Iterator[
         )
 
 
-_FUNDER, _PROGRAMME, _RELATED = 0, 1, 2
+# The queries of a chunk's records, compiled once (projects.sql.CompiledQuery): for the twenty records of a page of
+# the API, Django compiling them took as long as the database running them.
 
 
-def _named_links(ids: list[int]) -> tuple[dict[int, tuple], dict[int, tuple], dict[int, tuple]]:
-    """Each project's funders' names (in name order), (id, name) of its programmes (in name order), and
-    the sorted slugs of its related published projects, read in one query."""
+def _field_rows(ids: Sequence[int]) -> QuerySet:
+    """(id, the record's own fields…, its JSON fields as text) of each project."""
+    as_text = [Cast(name, TextField()) for name in JSON_FIELDS]
+    return (
+        Project.objects.filter(among("pk", ids))
+        .order_by()
+        .values_list("pk", *RECORD_FIELDS[: -len(JSON_FIELDS)], *as_text)
+    )
 
+
+def _participation_rows(ids: Sequence[int]) -> QuerySet:
+    return (
+        Participation.objects.filter(among("project_id", ids))
+        .order_by("project_id", "role_order", "order", "pk")
+        .values_list("project_id", "partner_id", "role", "unit", "inferred_because")
+    )
+
+
+def _territory_rows(ids: Sequence[int]) -> QuerySet:
+    return (
+        Project.territories.through.objects.filter(among("project_id", ids))
+        .order_by("project_id", "territory__name")
+        .values_list("project_id", "territory_id", "territory__name", "territory__basis", "territory__note")
+    )
+
+
+def _named_link_rows(ids: Sequence[int]) -> QuerySet:
     def link(kind: int) -> Value:
         return Value(kind, output_field=IntegerField())
 
-    rows = (
+    return (
         Project.funders.through.objects.filter(among("project_id", ids))
         .annotate(link=link(_FUNDER))
         .values_list("project_id", "link", "funder_id", "funder__name")
@@ -371,6 +384,51 @@ def _named_links(ids: list[int]) -> tuple[dict[int, tuple], dict[int, tuple], di
         )
         .order_by("project_id", "link", "funder__name")
     )
+
+
+def _code_rows(ids: Sequence[int]) -> QuerySet:
+    return (
+        ProjectTheme.objects.filter(among("project_id", ids))
+        .order_by()
+        .values("project_id")
+        .annotate(group=Value("", output_field=CharField()), codes=Joined("theme"))
+        .values_list("project_id", "group", "codes")
+        .union(
+            ProjectTargetGroup.objects.filter(among("project_id", ids))
+            .order_by()
+            .values("project_id", "reach")
+            .annotate(codes=Joined("target_group"))
+            .values_list("project_id", "reach", "codes"),
+            all=True,
+        )
+    )
+
+
+def _partner_name_rows(ids: Sequence[int]) -> QuerySet:
+    return Partner.objects.filter(among("pk", ids)).order_by().values_list("pk", "name")
+
+
+def _municipality_code_rows(ids: Sequence[int]) -> QuerySet:
+    """Each territory's municipality codes, joined by commas in no particular order."""
+    links = Territory.municipalities.through.objects.filter(among("territory_id", ids)).order_by()
+    return links.values("territory_id").annotate(codes=Joined("municipality_id")).values_list("territory_id", "codes")
+
+
+FIELD_ROWS = CompiledQuery(_field_rows)
+PARTICIPATION_ROWS = CompiledQuery(_participation_rows)
+TERRITORY_ROWS = CompiledQuery(_territory_rows)
+NAMED_LINK_ROWS = CompiledQuery(_named_link_rows)
+CODE_ROWS = CompiledQuery(_code_rows)
+PARTNER_NAME_ROWS = CompiledQuery(_partner_name_rows)
+MUNICIPALITY_CODE_ROWS = CompiledQuery(_municipality_code_rows)
+
+_FUNDER, _PROGRAMME, _RELATED = 0, 1, 2
+
+
+def _named_links(ids: list[int]) -> tuple[dict[int, tuple], dict[int, tuple], dict[int, tuple]]:
+    """Each project's funders' names (in name order), (id, name) of its programmes (in name order), and
+    the sorted slugs of its related published projects, read in one query."""
+    rows = NAMED_LINK_ROWS.rows(ids)
     funders: dict[int, tuple] = {}
     programmes: dict[int, tuple] = {}
     related: dict[int, tuple] = {}
@@ -390,33 +448,12 @@ _project_and_kind = operator.itemgetter(0, 1)
 def _codes_of(ids: list[int]) -> dict[str, dict[int, str]]:
     """Each project's theme codes (under "") and target-group codes by reach (under "direct" and "indirect"),
     joined by commas in no particular order, read in one query of one row per project and kind."""
-    rows = (
-        ProjectTheme.objects.filter(among("project_id", ids))
-        .order_by()
-        .values("project_id")
-        .annotate(group=Value("", output_field=CharField()), codes=Joined("theme"))
-        .values_list("project_id", "group", "codes")
-        .union(
-            ProjectTargetGroup.objects.filter(among("project_id", ids))
-            .order_by()
-            .values("project_id", "reach")
-            .annotate(codes=Joined("target_group"))
-            .values_list("project_id", "reach", "codes"),
-            all=True,
-        )
-    )
+    rows = CODE_ROWS.rows(ids)
     # Flat dicts of strings, which the cycle collector does not track (see _chunk_records).
     found: dict[str, dict[int, str]] = {"": {}, DIRECT: {}, INDIRECT: {}}
     for project_id, group, joined in rows:
         found[group][project_id] = joined
     return found
-
-
-def _codes_by(rows: QuerySet, key: str, code: str, ids: list[int]) -> dict[int, str]:
-    """The codes of each key among these ids joined by commas, read one row per key rather than one per code."""
-    return dict(
-        rows.filter(among(key, ids)).order_by().values(key).annotate(codes=Joined(code)).values_list(key, "codes")
-    )
 
 
 def _grouped(rows: Iterable[tuple]) -> dict[int, tuple]:
@@ -452,13 +489,15 @@ class KeptAcrossChunks:
 
 
 def _partner_names(partner_ids: list[int]) -> dict[int, str]:
-    return dict(Partner.objects.filter(among("pk", partner_ids)).values_list("pk", "name"))
+    return dict(PARTNER_NAME_ROWS.rows(partner_ids))
 
 
 def _municipality_codes(territory_ids: list[int]) -> dict[int, tuple[str, ...]]:
     """Each territory's municipality codes, sorted; one string per code however many territories hold it."""
-    found = _codes_by(Territory.municipalities.through.objects, "territory_id", "municipality_id", territory_ids)
-    return {territory_id: tuple(sorted(map(sys.intern, codes.split(",")))) for territory_id, codes in found.items()}
+    return {
+        territory_id: tuple(sorted(map(sys.intern, codes.split(","))))
+        for territory_id, codes in MUNICIPALITY_CODE_ROWS.rows(territory_ids)
+    }
 
 
 def escape_formula(value: str) -> str:

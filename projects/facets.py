@@ -411,6 +411,20 @@ def facet_counts(project_filter: ProjectFilter, *, typed: bool = False, today: d
     return Facets(options, labels, everything.bit_count(), everything)
 
 
+def matching_projects(project_filter: ProjectFilter, bitmaps: Bitmaps) -> int:
+    """The projects a bound and valid filter gives (every published one for an unbound filter), as a bitmap: what
+    `facet_counts` counts over, without counting any option (the API's list needs its count alone)."""
+    cleaned = project_filter.form.cleaned_data if project_filter.is_bound else {}
+    chosen = {name: value for name, value in cleaned.items() if value not in (None, "", []) and name != "sort"}
+    selections = {
+        name: _selection(project_filter, bitmaps, name, value) for name, value in chosen.items() if name != "q"
+    }
+    if "q" in chosen:  # asked only about the projects the other filters leave, when they are few
+        reach = _all_but(bitmaps, selections, None)
+        selections["q"] = _selection(project_filter, bitmaps, "q", chosen["q"], reach)
+    return _all_but(bitmaps, selections, None)
+
+
 def _selection(project_filter: ProjectFilter, bitmaps: Bitmaps, name: str, value, reach: int | None = None) -> int:
     """The projects one filter alone selects, as a bitmap: from the bitmaps when it is a listed facet,
     a status or a year they hold; otherwise the ids the filter's own query selects, kept for later.

@@ -28,26 +28,29 @@ class CompiledQuery:
     """A query over a list of ids, turned into SQL once per database and then run with any ids.
 
     For a page of twenty rows, Django compiling a query of several subqueries costs several times what the
-    database takes to run it. `build(ids)` must select its rows with `among(…, ids)`, the ids' only use;
-    the rows come back as the database driver gives them (no model field converters).
+    database takes to run it. `build(ids)` must select its rows with `among(…, ids)` (once, or in each part of a
+    union), the ids' only use; the rows come back as the database driver gives them (no model field converters).
     """
 
     SAMPLE = (-1,)  # ids no row has: their parameter marks where the ids go in the compiled SQL
 
     def __init__(self, build: Callable[[Sequence[int]], QuerySet]):
         self.build = build
-        self.compiled: dict[str, tuple[str, list, int]] = {}
+        self.compiled: dict[str, tuple[str, list, list[int]]] = {}
 
     def rows(self, ids: Sequence[int], using: str = "default") -> list[tuple]:
         connection = connections[using]
-        if AmongIds.parameter(connection.vendor, self.SAMPLE) is None:
+        sample = AmongIds.parameter(connection.vendor, self.SAMPLE)
+        if sample is None:
             return list(self.build(ids).using(using))  # ids bound one by one: the SQL differs with their number
         if using not in self.compiled:
             sql, params = self.build(self.SAMPLE).query.sql_with_params()
             params = list(params)
-            self.compiled[using] = (sql, params, params.index(AmongIds.parameter(connection.vendor, self.SAMPLE)))
-        sql, params, slot = self.compiled[using]
-        params = [*params[:slot], AmongIds.parameter(connection.vendor, ids), *params[slot + 1 :]]
+            self.compiled[using] = (sql, params, [slot for slot, param in enumerate(params) if param == sample])
+        sql, params, slots = self.compiled[using]
+        params = list(params)
+        for slot in slots:
+            params[slot] = AmongIds.parameter(connection.vendor, ids)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()

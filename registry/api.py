@@ -2,6 +2,9 @@
 because DRF imports the classes its settings name while it defines its own views, which projects/api.py
 imports in turn."""
 
+from functools import partial
+
+from django.core.paginator import Paginator
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -21,6 +24,14 @@ class AnonymousRateThrottle(AnonRateThrottle):
     def get_ident(self, request):
         # The address as the login's limit reads it (PROXY_COUNT), rather than DRF's NUM_PROXIES reading.
         return client_address(request)
+
+
+class CountedPaginator(Paginator):
+    """A paginator told how many items there are, by a caller that knows: it sends no COUNT."""
+
+    def __init__(self, object_list, per_page, *, count: int, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.count = count  # a cached_property: set, it is not computed
 
 
 class Pagination(PageNumberPagination):
@@ -72,8 +83,11 @@ class Pagination(PageNumberPagination):
             },
         }
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def paginate_queryset(self, queryset, request, view=None, *, count: int | None = None):
+        """The page's items; `count`, when the caller knows how many items there are, saves counting them."""
         number = request.query_params.get(self.page_query_param, "1")
         if not number.isdigit() or int(number) < 1:
             raise ValidationError({self.page_query_param: [_("The page number must be a whole number from 1.")]})
+        if count is not None:
+            self.django_paginator_class = partial(CountedPaginator, count=count)
         return super().paginate_queryset(queryset, request, view)

@@ -557,7 +557,11 @@ def _options(kind: Facet, counts: dict[str, int], labels: dict, chosen: str | No
             label = labels.get((kind.value, value), value)
         options.append(Option(value, label, count))
     if chosen and chosen not in counts:
-        options.append(Option(chosen, labels.get((kind.value, chosen), chosen), 0))
+        if vocabulary is not None and chosen in vocabulary.values:
+            label = vocabulary(chosen).label
+        else:
+            label = labels.get((kind.value, chosen), chosen)
+        options.append(Option(chosen, label, 0))
     if vocabulary is not None:
         order = {code: index for index, code in enumerate(vocabulary.values)}
         options.sort(key=lambda option: order.get(option.value, len(order)))

@@ -44,9 +44,12 @@ class CompiledQuery:
         if sample is None:
             return list(self.build(ids).using(using))  # ids bound one by one: the SQL differs with their number
         if using not in self.compiled:
-            sql, params = self.build(self.SAMPLE).query.sql_with_params()
+            sql, params = self.build(self.SAMPLE).query.get_compiler(using).as_sql()
             params = list(params)
-            self.compiled[using] = (sql, params, [slot for slot, param in enumerate(params) if param == sample])
+            slots = [slot for slot, param in enumerate(params) if param == sample]
+            if not slots:  # it would run with the sample's ids whatever it is given, and find nothing
+                raise ValueError(f"{self.build.__name__} does not select its rows with among(…, ids)")
+            self.compiled[using] = (sql, params, slots)
         sql, params, slots = self.compiled[using]
         params = list(params)
         for slot in slots:

@@ -92,9 +92,12 @@ def _typed_input(field, kind: str, source: str) -> str:
         help_text = _("Type a name (Asti, Nizza Monferrato) or an ISTAT code.")
     else:
         help_text = _("Type a name or another name the organisation goes by.")
+    # As Django marks the fields it draws: invalid, and described by its errors too.
+    invalid = f' aria-invalid="true" aria-describedby="{field_id}-help {field_id}_error"' if field.errors else ""
+    described = "" if invalid else f' aria-describedby="{field_id}-help"'
     return (
         f'<input type="text" name="{escape(field.name)}" id="{field_id}" value="{escape(str(value or ""))}" '
-        f'list="{field_id}-options" autocomplete="off" aria-describedby="{field_id}-help" '
+        f'list="{field_id}-options" autocomplete="off"{invalid}{described} '
         f'data-typeahead="{source}" data-typeahead-kind="{kind}">'
         f'<datalist id="{field_id}-options"></datalist>'
         f'<p class="help" id="{field_id}-help">{escape(help_text)}</p>'
@@ -114,6 +117,8 @@ def filter_fields(project_filter: ProjectFilter, candidates: dict) -> SafeString
         typed = TYPED_FIELDS.get(field.name)
         widget = _typed_input(field, *typed) if typed else str(field)
         messages = "".join(f'<p class="error" role="alert">{escape(str(error))}</p>' for error in errors)
+        if messages:  # the id the field's aria-describedby names (Django's, or the typed input's)
+            messages = f'<div id="{escape(field.auto_id)}_error">{messages}</div>'
         offered = ""
         if candidates.get(field.name):
             links = "".join(

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from projects.cards import CARD_ROWS, ProjectCard
 from projects.models import Project
+from projects.sql import CompiledQuery
 from registry.enums import Role, Status
 from registry.sql import AmongIds
 from tests.factories import MARKER, make_partner, make_programme, make_project, word
@@ -102,3 +103,11 @@ def test_a_card_on_an_english_page_writes_the_period_in_english():
 def test_a_card_keeps_the_source_words_only_when_no_date_was_read_in_them():
     project = make_project(period_text="da definire")
     assert [card.period for card in ProjectCard.read([project.pk], TODAY)] == ["da definire"]
+
+
+def test_a_compiled_query_that_ignores_its_ids_is_refused_rather_than_finding_nothing(projects):
+    ignoring = CompiledQuery(lambda ids: Project.objects.filter(pk__gt=0).values_list("pk"))
+    if AmongIds.parameter(connection.vendor, CompiledQuery.SAMPLE) is None:
+        pytest.skip("on this database the ids are bound one by one and nothing is compiled")
+    with pytest.raises(ValueError, match="among"):
+        ignoring.rows([projects[0].pk])

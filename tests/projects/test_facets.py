@@ -19,8 +19,10 @@ from projects.models import (
     ProjectSearch,
     ProjectTheme,
 )
+from projects.names import sort_key
 from projects.services.index import projects_index
 from projects.services.projects import projects_delete, projects_publish
+from registry.enums import Theme
 from tests.factories import make_full_project, make_funder, make_partner, make_programme, make_project
 from tests.pages import content
 
@@ -90,6 +92,24 @@ def test_choices_that_give_nothing_are_not_offered_but_the_chosen_one_stays(vari
     for name, options in facets.options.items():
         assert all(option.count > 0 for option in options if option.value not in ("housing", "01")), name
     assert [o.value for o in facets.options["region"]].count("01") == 1
+
+
+def test_a_chosen_theme_no_project_has_keeps_its_name_in_the_pages_language(client, varied, monkeypatch):
+    unused = Theme.values[-1]
+    projects_publish(projects=Project.objects.filter(theme_links__theme=unused), published=False)
+    monkeypatch.setattr(facets_module, "_current", None)  # read whole, the bitmaps hold no such value at all
+    options = {o.value: o for o in facet_counts(published_filter({"theme": unused})).options["theme"]}
+    assert options[unused].count == 0 and str(options[unused].label) == Theme(unused).label
+    html = content(client.get("/projects/", {"theme": unused}))
+    assert f'<option value="{unused}" selected>{Theme(unused).label} (0)</option>' in html
+
+
+def test_the_options_are_offered_in_the_order_their_list_shows(varied):
+    options = facet_counts(published_filter({})).options
+    themes = [o.value for o in options["theme"]]
+    assert themes == [code for code in Theme.values if code in themes]
+    funders = [str(o.label) for o in options["funder"]]
+    assert len(funders) > 1 and funders == sorted(funders, key=sort_key)
 
 
 def test_the_list_shows_the_counts_in_its_choices(client, varied):

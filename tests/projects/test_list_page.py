@@ -234,3 +234,14 @@ def test_the_candidates_of_a_typed_name_are_links_whose_value_is_encoded(client)
     offered = re.search(r'<ul class="candidates"[^>]*>(.*?)</ul>', html, re.S).group(1)
     assert f'<a href="?partner=coop-{shared}-uno">Cooperativa {shared} &lt;Uno&gt;</a>' in offered
     assert f'<a href="?partner=ass-{shared}-due">Associazione {shared} &amp; Due</a>' in offered
+
+
+def test_a_field_in_error_is_described_by_its_error_which_is_on_the_page(client):
+    html = content(client.get("/projects/", {"year": "abc", "partner": f"nessuna {word()}", "sort": "sideways"}))
+    for field in ("year", "partner", "sort"):
+        control = re.search(rf'<(?:select|input type="text")[^>]* name="{field}"[^>]*>', html).group(0)
+        assert 'aria-invalid="true"' in control, field
+        described = re.search(r'aria-describedby="([^"]+)"', control).group(1).split()
+        assert f"id_{field}_error" in described
+        for target in described:
+            assert f'id="{target}"' in html, (field, target)

@@ -196,10 +196,10 @@ class ProjectViewSet(PublicReadOnlyViewSet):
         project_filter = ProjectFilter(request.query_params or None, queryset=self.get_queryset(), request=request)
         if project_filter.is_bound and not project_filter.is_valid():
             raise ValidationError(project_filter.errors)
-        projects = self.in_order(project_filter.qs).values_list("pk", flat=True)
         today = timezone.localdate()
         bitmaps = current_bitmaps(today)
         count = matching_projects(project_filter, bitmaps).bit_count()
+        projects = self.in_order(project_filter.in_list_order(count)).values_list("pk", flat=True)
         ids = self.paginator.paginate_queryset(projects, request, self, count=count)
         # The records of a page change only with the index (and the day, for the status): kept until then, as
         # the list page is. The filters, the count and the page's ids are read for every request.

@@ -27,7 +27,7 @@ from registry.enums import InitiativeKind, Status, TargetGroup, Theme
 
 from .models import Facet, FacetCount, Municipality, Project
 from .names import fold_name
-from .search import Words, rank
+from .search import RANKED_AT_MOST, Words, rank
 
 SLUG = RegexValidator(r"^[-a-zA-Z0-9_]+$", _("Use the address name shown in the list, such as fami-2021-2027."))
 MAX_CANDIDATES = 8
@@ -309,6 +309,14 @@ class ProjectFilter(django_filters.FilterSet):
         queryset = super().filter_queryset(queryset)
         by_relevance = self._by_relevance(queryset)
         return queryset if by_relevance is None else by_relevance
+
+    def in_list_order(self, count: int):
+        """The filtered projects in the list's order, given how many they are: the best matches first when there are
+        words and no sort is chosen, unless more than RANKED_AT_MOST match (ranking would read every match's
+        weighted vector: 116 ms for a common word at 100,000 projects), then in title order."""
+        if Words.parse(self._chosen.get("q") or "") and count > RANKED_AT_MOST and not self._chosen.get("sort"):
+            return self.qs.order_by("title_key", "pk")
+        return self.qs
 
     def ordered(self, queryset):
         """`queryset` in the list's order: the sort chosen, or relevance when there are words and none is."""

@@ -113,11 +113,8 @@ def list_context(request) -> dict | HttpResponse:
     project_filter = filtered_projects(request)
     invalid = project_filter.is_bound and not project_filter.form.is_valid()
     facets = facet_counts(project_filter) if not invalid else None
-    projects = project_filter.qs if not invalid else Project.objects.none()
-    chosen = project_filter.form.cleaned_data if project_filter.is_bound and not invalid else {}
-    if Words.parse(chosen.get("q") or "") and facets.count > RANKED_AT_MOST and not chosen.get("sort"):
-        projects = projects.order_by("title_key", "pk")
-    elif facets and facets.count <= READ_BY_IDS_AT_MOST:
+    projects = project_filter.in_list_order(facets.count) if not invalid else Project.objects.none()
+    if facets and facets.count <= READ_BY_IDS_AT_MOST:
         # The facets know which projects the filters give: a few thousand are read by their ids faster than
         # the filters' conditions select them (q and three filters at 100,000 projects: 25 ms against 140 ms),
         # given as one array (986 ids bound one by one took 4.4 ms, as one parameter 2.4 ms).

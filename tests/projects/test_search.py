@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from projects import filters, views
 from projects.models import Project
 from projects.search import Words, suggestion
 from tests.factories import MARKER, make_partner, make_project, make_territory, municipality, word
@@ -153,6 +154,22 @@ def test_results_are_ranked_title_first_when_no_sort_is_chosen(client):
         in_summary.title,
         in_title.title,
     ]
+
+
+@postgresql_only
+@pytest.mark.parametrize("ranked_at_most", [1000, 1])
+def test_the_list_and_the_api_rank_a_word_few_projects_have_and_put_a_common_one_in_title_order(
+    client, monkeypatch, ranked_at_most
+):
+    monkeypatch.setattr(filters, "RANKED_AT_MOST", ranked_at_most)
+    monkeypatch.setattr(views, "READ_BY_IDS_AT_MOST", ranked_at_most)  # the same bound, as they are set
+    tag = word()
+    in_summary = make_project(title=f"{MARKER} A {word()}", summary=f"Si parla anche di {tag}.")
+    in_title = make_project(title=f"{MARKER} Z {tag}")
+    expected = [in_title.title, in_summary.title] if ranked_at_most > 1 else [in_summary.title, in_title.title]
+    assert [t for t in listed_titles(client, {"q": tag}) if t.startswith(MARKER)] == expected
+    records = client.get("/api/v1/projects/", {"q": tag}).json()["results"]
+    assert [record["title"] for record in records] == expected
 
 
 @postgresql_only

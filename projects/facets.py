@@ -351,17 +351,12 @@ def facet_counts(project_filter: ProjectFilter, *, typed: bool = False, today: d
     """
     today = today or timezone.localdate()
     bitmaps = current_bitmaps(today)
-    cleaned = project_filter.form.cleaned_data if project_filter.is_bound else {}
-    chosen = {name: value for name, value in cleaned.items() if value not in (None, "", []) and name != "sort"}
-    selections = {
-        name: _selection(project_filter, bitmaps, name, value) for name, value in chosen.items() if name != "q"
-    }
-    if "q" in chosen:  # the costliest to read: only for the projects the counts below can need
-        counted = {name for name in selections if name in LISTED_FACETS or name in ("status", "year")}
-        if typed and Facet.LEAD_PARTNER.value in selections:
-            counted.add(Facet.LEAD_PARTNER.value)
-        reach = _reach(bitmaps, selections, counted)
-        selections["q"] = _selection(project_filter, bitmaps, "q", chosen["q"], reach)
+    chosen = _chosen(project_filter)
+    # The chosen filters whose options are counted below: the words are asked about the projects they can need.
+    counted = {name for name in chosen if name in LISTED_FACETS or name in ("status", "year")}
+    if typed and Facet.LEAD_PARTNER.value in chosen:
+        counted.add(Facet.LEAD_PARTNER.value)
+    selections = _selected_by_each(project_filter, bitmaps, chosen, counted)
 
     def leaving_out(name: str | None) -> int:
         return _all_but(bitmaps, selections, name)
@@ -414,15 +409,28 @@ def facet_counts(project_filter: ProjectFilter, *, typed: bool = False, today: d
 def matching_projects(project_filter: ProjectFilter, bitmaps: Bitmaps) -> int:
     """The projects a bound and valid filter gives (every published one for an unbound filter), as a bitmap: what
     `facet_counts` counts over, without counting any option (the API's list needs its count alone)."""
+    selections = _selected_by_each(project_filter, bitmaps, _chosen(project_filter), counted=set())
+    return _all_but(bitmaps, selections, None)
+
+
+def _chosen(project_filter: ProjectFilter) -> dict:
+    """The filters in use (a bound and valid filter's values that are not empty), but the sort."""
     cleaned = project_filter.form.cleaned_data if project_filter.is_bound else {}
-    chosen = {name: value for name, value in cleaned.items() if value not in (None, "", []) and name != "sort"}
+    return {name: value for name, value in cleaned.items() if value not in (None, "", []) and name != "sort"}
+
+
+def _selected_by_each(
+    project_filter: ProjectFilter, bitmaps: Bitmaps, chosen: dict, counted: set[str]
+) -> dict[str, int]:
+    """The projects each chosen filter selects, as bitmaps. The words, the costliest to read, last: asked only
+    about the projects every other filter selects, and those each `counted` filter's options need."""
     selections = {
         name: _selection(project_filter, bitmaps, name, value) for name, value in chosen.items() if name != "q"
     }
-    if "q" in chosen:  # asked only about the projects the other filters leave, when they are few
-        reach = _all_but(bitmaps, selections, None)
+    if "q" in chosen:
+        reach = _reach(bitmaps, selections, counted)
         selections["q"] = _selection(project_filter, bitmaps, "q", chosen["q"], reach)
-    return _all_but(bitmaps, selections, None)
+    return selections
 
 
 def _selection(project_filter: ProjectFilter, bitmaps: Bitmaps, name: str, value, reach: int | None = None) -> int:

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db.models import F, OuterRef, QuerySet, Subquery, TextField, Value
 from django.db.models.functions import Coalesce, Concat, NullIf
-from django.urls import reverse
 from django.utils.translation import get_language
 
 from registry.enums import InitiativeKind, Role, Status, Theme
+from registry.links import path_by_slug
 from registry.sql import among
 
 from . import periods, status
@@ -29,8 +29,9 @@ from .sql import CompiledQuery, Joined
 # name holds (names come from forms and sheets that cannot carry them).
 ITEM_SEPARATOR = "\x1e"
 PART_SEPARATOR = "\x1f"
-SLUG_MARK = "slug-mark"
 THEME_ORDER = {code: position for position, code in enumerate(Theme.values)}
+
+PathOf = Callable[[str], str]  # a page's path from a slug (registry.links.path_by_slug)
 
 CARD_FIELDS = (
     "pk", "slug", "kind", "title", "acronym", "countries", "period_text",
@@ -117,12 +118,18 @@ class ProjectCard:
             return []
         language = language or get_language()
         found = {row[0]: row for row in CARD_ROWS.rows(ids)}
-        # Reversed once for the page (forty reverse() calls took a fifth of its cards' time); slugs need no quoting.
-        paths = (reverse("projects:detail", args=[SLUG_MARK]), reverse("partners:detail", args=[SLUG_MARK]))
+        paths = (path_by_slug("projects:detail"), path_by_slug("partners:detail"))
         return [cls._of_row(found[pk], today, language, *paths) for pk in ids if pk in found]
 
     @classmethod
-    def _of_row(cls, row: tuple, today: dt.date, language: str, project_path: str, partner_path: str) -> ProjectCard:
+    def _of_row(
+        cls,
+        row: tuple,
+        today: dt.date,
+        language: str,
+        project_path: Callable[[str], str],
+        partner_path: Callable[[str], str],
+    ) -> ProjectCard:
         (_, slug, kind, title, acronym, countries, period_text, start, start_precision, end, end_precision,
          duration_months, lead_name, lead_slug, programmes, funders, territories, themes) = row  # fmt: skip
         if isinstance(countries, str):  # JSON as the database keeps it (CompiledQuery applies no converters)
@@ -138,12 +145,12 @@ class ProjectCard:
             or period_text
         )
         return cls(
-            url=project_path.replace(SLUG_MARK, slug),
+            url=project_path(slug),
             kind_label=InitiativeKind(kind).label,
             title=title,
             acronym=acronym if acronym and acronym not in title else "",
             lead_name=lead_name or "",
-            lead_url=partner_path.replace(SLUG_MARK, lead_slug) if lead_slug else "",
+            lead_url=partner_path(lead_slug) if lead_slug else "",
             period=period,
             status=project_status,
             status_label=Status(project_status).label,

@@ -23,6 +23,7 @@ import datetime as dt
 import logging
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from django.contrib.postgres.aggregates import ArrayAgg
@@ -369,10 +370,10 @@ def facet_counts(project_filter: ProjectFilter, *, typed: bool = False, today: d
         rows = bitmaps.by_facet.get(facet, [])
         picked = chosen.get(facet)
         if base is bitmaps.published:  # the index holds published projects only: nothing to intersect
-            counted = [Option(value, label, total) for value, _, total, label in rows]
+            every = [Option(value, label, total) for value, _, total, label in rows]
         else:
-            counted = [Option(value, label, (bitmap & base).bit_count()) for value, bitmap, _, label in rows]
-        options[facet] = [option for option in counted if option.count or option.value == picked]
+            every = [Option(value, label, (bitmap & base).bit_count()) for value, bitmap, _, label in rows]
+        options[facet] = [option for option in every if option.count or option.value == picked]
         if picked and not any(option.value == picked for option in options[facet]):
             # A value the index does not hold: placed where it would be, with no projects.
             counts = {option.value: option.count for option in options[facet]}
@@ -539,42 +540,47 @@ def _lead_partners(bitmaps: Bitmaps, base: int, chosen: dict, labels: dict) -> l
     return _options(Facet.LEAD_PARTNER, counts, labels, picked)
 
 
-def _in_list_order(kind: Facet, rows: list[tuple[str, int]], labels: dict) -> list[tuple[str, str, int]]:
-    """(value, label, bitmap) of a listed facet's values in the order its list shows them: a vocabulary's own
-    order (codes no longer in it left out, since they cannot be chosen), names in Italian alphabetical order."""
+def _label(kind: Facet, value: str, labels: dict) -> str:
+    """A value's label: a vocabulary's, translated (the index keeps the code), or the one the index stores."""
+    vocabulary = VOCABULARY_LABELS.get(kind)
+    if vocabulary is not None and value in vocabulary.values:
+        return vocabulary(value).label
+    return labels.get((kind.value, value), value)
+
+
+def _list_position(kind: Facet) -> Callable[[str, str], object]:
+    """Where a (value, label) goes in its list: a vocabulary's own order, names in Italian alphabetical order."""
     vocabulary = VOCABULARY_LABELS.get(kind)
     if vocabulary is not None:
         order = {code: index for index, code in enumerate(vocabulary.values)}
-        known = sorted((row for row in rows if row[0] in order), key=lambda row: order[row[0]])
-        return [(value, vocabulary(value).label, bitmap) for value, bitmap in known]
-    named = [(value, labels.get((kind.value, value), value), bitmap) for value, bitmap in rows]
-    return sorted(named, key=lambda row: sort_key(str(row[1])))
+        return lambda value, label: order.get(value, len(order))
+    return lambda value, label: sort_key(str(label))
+
+
+def _offered(kind: Facet, value: str) -> bool:
+    """False for a code no longer in its vocabulary: it cannot be chosen."""
+    vocabulary = VOCABULARY_LABELS.get(kind)
+    return vocabulary is None or value in vocabulary.values
+
+
+def _in_list_order(kind: Facet, rows: list[tuple[str, int]], labels: dict) -> list[tuple[str, str, int]]:
+    """(value, label, bitmap) of a listed facet's values, in the order its list shows them."""
+    position = _list_position(kind)
+    named = [(value, _label(kind, value, labels), bitmap) for value, bitmap in rows if _offered(kind, value)]
+    return sorted(named, key=lambda row: position(row[0], row[1]))
 
 
 def _options(kind: Facet, counts: dict[str, int], labels: dict, chosen: str | None) -> list[Option]:
-    vocabulary = VOCABULARY_LABELS.get(kind)
-    options = []
-    for value, count in counts.items():
-        if not count and value != chosen:
-            continue
-        if vocabulary is not None:
-            if value not in vocabulary.values:
-                continue  # a code no longer in the vocabulary cannot be chosen
-            label = vocabulary(value).label
-        else:
-            label = labels.get((kind.value, value), value)
-        options.append(Option(value, label, count))
+    options = [
+        Option(value, _label(kind, value, labels), count)
+        for value, count in counts.items()
+        if (count or value == chosen) and _offered(kind, value)
+    ]
     if chosen and chosen not in counts:
-        if vocabulary is not None and chosen in vocabulary.values:
-            label = vocabulary(chosen).label
-        else:
-            label = labels.get((kind.value, chosen), chosen)
-        options.append(Option(chosen, label, 0))
-    if vocabulary is not None:
-        order = {code: index for index, code in enumerate(vocabulary.values)}
-        options.sort(key=lambda option: order.get(option.value, len(order)))
-    elif kind in TYPED:
+        options.append(Option(chosen, _label(kind, chosen, labels), 0))
+    if kind in TYPED:
         options.sort(key=lambda option: (-option.count, str(option.label)))
     else:
-        options.sort(key=lambda option: sort_key(str(option.label)))  # Italian alphabetical order
+        position = _list_position(kind)
+        options.sort(key=lambda option: position(option.value, option.label))
     return options

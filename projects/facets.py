@@ -25,10 +25,11 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from itertools import groupby
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import DatabaseError, connection, connections
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
@@ -64,9 +65,14 @@ class Facets:
     labels: dict[tuple[str, str], str]  # (facet, value) -> label, for every value chosen
     count: int  # projects the filters give
     matches: int = 0  # which: a bitmap of their ids
+    bitmaps: Bitmaps | None = None  # what they were counted from
 
     def ids(self) -> list[int]:
         return list(_ids_of(self.matches))
+
+    def in_title_order(self, *, descending: bool = False) -> list[int] | None:
+        """Their ids in the list's title order (Bitmaps.in_title_order)."""
+        return self.bitmaps.in_title_order(self.matches, descending=descending) if self.bitmaps else None
 
     def label(self, facet: str, value: str) -> str | None:
         vocabulary = VOCABULARY_LABELS.get(facet)
@@ -80,6 +86,15 @@ class Facets:
 
 def _ids_of(bitmap: int):
     """The ids whose bits are set, in order."""
+    if bitmap.bit_count() * 4 < bitmap.bit_length():
+        # Few: found by searching the binary digits as text, which skips the zeros in C (341 ids among 100,000: 0.12
+        # against 0.29 ms byte by byte).
+        digits = format(bitmap, "b")[::-1]
+        found = digits.find("1")
+        while found != -1:
+            yield found
+            found = digits.find("1", found + 1)
+        return
     for index, byte in enumerate(bitmap.to_bytes((bitmap.bit_length() + 7) // 8, "little")):
         while byte:
             lowest = byte & -byte
@@ -116,6 +131,7 @@ class Bitmaps:
     # The changes applied since these bitmaps were read whole: the version each came after, and its projects.
     history: tuple[tuple[tuple[int, int], frozenset[int]], ...] = ()
     _leads: list[str | None] | None = None
+    _titles: list[float | None] | None = None
 
     HISTORY_KEPT = 100
 
@@ -139,6 +155,24 @@ class Bitmaps:
                 leads[pk] = slug
             self._leads = leads
         return self._leads
+
+    def title_positions(self) -> list[float | None]:
+        """Each published project's place in the list's title order, by project id (None for another id), read
+        when first asked for: the order is the database's (the folded title, then the id, in its collation), so a
+        page of a few thousand projects is put in that order here as the database would, without sorting them
+        there (986 projects of a lead partner: 1.7 ms a query at 100,000 projects)."""
+        if self._titles is None:
+            self._titles = _title_positions(_published_by_title())
+        return self._titles
+
+    def in_title_order(self, bitmap: int, *, descending: bool = False) -> list[int] | None:
+        """The ids of `bitmap` in the list's title order (its reverse if `descending`); None when a project among
+        them has no known place (published since its place was read: then the database sorts them)."""
+        positions = self.title_positions()
+        ids = list(_ids_of(bitmap))
+        if ids and (ids[-1] >= len(positions) or None in map(positions.__getitem__, ids)):
+            return None
+        return sorted(ids, key=positions.__getitem__, reverse=descending)
 
     @classmethod
     def build(cls, stamp: int, today: dt.date) -> Bitmaps:
@@ -249,6 +283,8 @@ class Bitmaps:
                 leads.extend([None] * (pk + 1 - len(leads)))
                 leads[pk] = slug
             bitmaps._leads = leads
+        if self._titles is not None:
+            bitmaps._titles = _titles_after_change(self._titles, pks)
         return bitmaps
 
 
@@ -266,6 +302,68 @@ def _ids_by_value():
         ids.setdefault((facet, value), []).append(pk)
     for (facet, value), pks in ids.items():
         yield facet, value, pks
+
+
+def _published_by_title() -> list[int]:
+    """The published projects' ids in the list's title order, as the database sorts them."""
+    published = Project.objects.published()
+    if connection.vendor == "postgresql":  # one array: 100,000 ids as rows cost the ORM 25 ms more
+        return published.aggregate(ids=ArrayAgg("pk", order_by=("title_key", "pk")))["ids"] or []
+    return list(published.order_by("title_key", "pk").values_list("pk", flat=True))
+
+
+def _title_positions(ids: list[int]) -> list[float | None]:
+    positions: list[float | None] = [None] * (max(ids, default=0) + 1)
+    for place, pk in enumerate(ids):
+        positions[pk] = float(place)
+    return positions
+
+
+def _titles_after_change(positions: list[float | None], pks: list[int]) -> list[float | None] | None:
+    """The title positions with these projects placed anew (a title changed, a project published or withdrawn):
+    each between the two projects the database puts on either side of it among those unchanged, so no other
+    position moves. None when that cannot be done (no room left between two places, a neighbour without a
+    place): then they are read whole when next asked for."""
+    positions = list(positions)
+    for pk in pks:
+        if pk < len(positions):
+            positions[pk] = None
+    unchanged = Project.objects.published().exclude(pk__in=pks)
+    title, pk = OuterRef("title_key"), OuterRef("pk")
+    before = unchanged.filter(title_key__lte=title).exclude(title_key=title, pk__gte=pk).order_by("-title_key", "-pk")
+    after = unchanged.filter(title_key__gte=title).exclude(title_key=title, pk__lte=pk).order_by("title_key", "pk")
+    rows = (
+        Project.objects.published()
+        .filter(pk__in=pks)
+        .annotate(before=Subquery(before.values("pk")[:1]), after=Subquery(after.values("pk")[:1]))
+        .order_by("title_key", "pk")
+        .values_list("pk", "before", "after")
+    )
+    # Projects with the same two neighbours, in the database's order, share the room between them.
+    for (before_pk, after_pk), group in groupby(rows, key=lambda row: row[1:]):
+        ids = [row[0] for row in group]
+        low = None if before_pk is None else _position(positions, before_pk)
+        high = None if after_pk is None else _position(positions, after_pk)
+        if (before_pk is not None and low is None) or (after_pk is not None and high is None):
+            return None
+        if low is None and high is None:  # no other published project
+            low, high = 0.0, len(ids) + 1.0
+        elif low is None:
+            low = high - len(ids) - 1
+        elif high is None:
+            high = low + len(ids) + 1
+        step = (high - low) / (len(ids) + 1)
+        placed = [low + step * (index + 1) for index in range(len(ids))]
+        if not low < placed[0] or not placed[-1] < high or len(set(placed)) < len(placed):
+            return None
+        for project, place in zip(ids, placed, strict=True):
+            positions.extend([None] * (project + 1 - len(positions)))
+            positions[project] = place
+    return positions
+
+
+def _position(positions: list[float | None], pk: int) -> float | None:
+    return positions[pk] if pk < len(positions) else None
 
 
 def _ids_by_period(
@@ -392,7 +490,10 @@ def facet_counts(project_filter: ProjectFilter, *, typed: bool = False, today: d
         if count or year == chosen.get("year")
     ]
     labels = dict(bitmaps.labels)
+    if project_filter.is_bound:
+        labels.update(project_filter.form.labels)  # the organisations chosen, read when the form checked them
     typed_chosen = [(kind, chosen[kind.value]) for kind in TYPED if kind.value in chosen]
+    typed_chosen = [(kind, value) for kind, value in typed_chosen if (kind.value, value) not in labels]
     if typed_chosen:
         condition = Q(pk__in=[])
         for kind, value in typed_chosen:
@@ -404,7 +505,7 @@ def facet_counts(project_filter: ProjectFilter, *, typed: bool = False, today: d
     if typed:
         base = leaving_out(Facet.LEAD_PARTNER.value)
         options[Facet.LEAD_PARTNER.value] = _lead_partners(bitmaps, base, chosen, labels)
-    return Facets(options, labels, everything.bit_count(), everything)
+    return Facets(options, labels, everything.bit_count(), everything, bitmaps)
 
 
 def matching_projects(project_filter: ProjectFilter, bitmaps: Bitmaps) -> int:

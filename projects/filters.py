@@ -173,14 +173,17 @@ class ProjectFilterForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        # (facet, value) -> name of each record chosen, as the index stores it: the facets show it too.
+        self.labels: dict[tuple[str, str], str] = {}
         chosen = {facet: cleaned[facet] for facet in self.RECORD_FACETS if cleaned.get(facet)}
         if chosen:
             condition = Q(pk__in=[])
             for facet, value in chosen.items():
                 condition |= Q(facet=facet, value=value)
-            known = set(FacetCount.objects.filter(condition).values_list("facet", "value"))
+            found = FacetCount.objects.filter(condition).values_list("facet", "value", "label")
+            self.labels = {(facet, value): label for facet, value, label in found}
             for facet, value in chosen.items():
-                if (facet, value) not in known:
+                if (facet, value) not in self.labels:
                     self.add_error(facet, self.fields[facet].error_messages["invalid_choice"] % {"value": value})
         for name, column in self.PLACE_FIELDS.items():
             if cleaned.get(name) and not Municipality.objects.filter(**{column: cleaned[name]}).exists():
@@ -305,6 +308,14 @@ class ProjectFilter(django_filters.FilterSet):
         fields: list[str] = []
         form = ProjectFilterForm
 
+    def get_form_class(self):
+        # The form's fields are the filters' own, the same for every request: made once for the class (each form
+        # still copies them, as every Django form does), not fifteen fields and a class on every request (0.3 ms).
+        form_class = type(self).__dict__.get("_form_class")
+        if form_class is None:
+            form_class = type(self)._form_class = super().get_form_class()
+        return form_class
+
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         by_relevance = self._by_relevance(queryset)
@@ -317,6 +328,15 @@ class ProjectFilter(django_filters.FilterSet):
         if Words.parse(self._chosen.get("q") or "") and count > RANKED_AT_MOST and not self._chosen.get("sort"):
             return self.qs.order_by("title_key", "pk")
         return self.qs
+
+    def title_order(self) -> str | None:
+        """ "title" or "-title" when the list is in title order (that sort chosen, or none and no words to rank by),
+        else None."""
+        sort = self._chosen.get("sort")
+        if sort:
+            return sort[0] if sort[0].lstrip("-") == "title" else None
+        words = Words.parse(self._chosen.get("q") or "")
+        return "title" if not words or rank(words) is None else None
 
     def ordered(self, queryset):
         """`queryset` in the list's order: the sort chosen, or relevance when there are words and none is."""

@@ -1,11 +1,14 @@
 """Facet counts (projects/facets.py): each count is exactly what choosing it would give."""
 
+import math
+
 import pytest
 from django.core.management import call_command
 from django.db import OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from partners.models import Partner
 from projects import facets as facets_module
 from projects.facets import Bitmaps, facet_counts
 from projects.filters import ProjectFilter
@@ -24,7 +27,7 @@ from projects.services.index import projects_index
 from projects.services.projects import projects_delete, projects_publish
 from registry.enums import Theme
 from tests.factories import make_full_project, make_funder, make_partner, make_programme, make_project
-from tests.pages import content
+from tests.pages import content, listed_titles
 
 pytestmark = pytest.mark.django_db
 
@@ -126,12 +129,17 @@ def test_facets_cost_one_query_while_the_index_is_unchanged_and_one_per_typed_or
         ({}, 1),
         ({"theme": "housing", "region": "01", "year": "2024", "status": "closed"}, 1),
         ({"theme": "housing", "q": "inclusione"}, 2),
-        ({"lead_partner": varied["lead_partner"]}, 3),  # its projects, and its label
+        ({"lead_partner": varied["lead_partner"]}, 2),  # its projects (its name was read when the form checked it)
+        ({"municipality": "005005"}, 3),  # its projects, and its name
     ):
         project_filter = published_filter(params)
         with CaptureQueriesContext(connection) as queries:
-            facet_counts(project_filter)
+            facets = facet_counts(project_filter)
         assert len(queries) == queries_expected, (params, [q["sql"][:80] for q in queries])
+    lead = Partner.objects.get(slug=varied["lead_partner"])
+    assert facet_counts(published_filter({"lead_partner": lead.slug})).label("lead_partner", lead.slug) == lead.name
+    stored = FacetCount.objects.get(facet="municipality", value="005005").label
+    assert "Asti" in stored and facets.label("municipality", "005005") == stored
 
 
 def test_a_change_to_the_index_is_counted_at_once(varied):
@@ -259,6 +267,69 @@ def test_a_change_of_too_many_projects_makes_the_bitmaps_be_read_whole(varied, m
     projects_index(Project.objects.published().values_list("pk", flat=True)[:2])
     assert IndexChange.objects.order_by("-pk").first().projects is None
     assert before.updated(IndexState.current()) is None
+
+
+# --- the list's title order, kept with the bitmaps -----------------------------------------------
+
+
+def published_in_title_order() -> list[int]:
+    return list(Project.objects.published().order_by("title_key", "pk").values_list("pk", flat=True))
+
+
+def renamed(project: Project, title: str) -> None:
+    project.title = title  # its folded title follows (Project.save)
+    project.save()
+    projects_index([project.pk])
+
+
+def test_title_order_brought_up_to_date_change_by_change_is_the_databases(varied):
+    make_project("Zattera")
+    make_project("Zattera")  # the same title: the id decides
+    before = Bitmaps.build(IndexState.current(), timezone.localdate())
+    assert before.in_title_order(before.published) == published_in_title_order()
+    first, withdrawn, deleted, middle = Project.objects.published().order_by("title_key", "pk")[:4]
+    renamed(first, "Zuppa di comunità")  # from first to last
+    renamed(middle, "Aaa primo")  # to first
+    make_project("Abaco")
+    make_project("Abaco")  # two new projects side by side share the room between their neighbours
+    projects_publish(projects=Project.objects.filter(pk=withdrawn.pk), published=False)
+    projects_delete(projects=Project.objects.filter(pk=deleted.pk))
+
+    updated = before.updated(IndexState.current())
+    assert updated is not None
+    with CaptureQueriesContext(connection) as queries:
+        in_order = updated.in_title_order(updated.published)
+    assert not queries, "placed with the change, not read again"
+    assert in_order == published_in_title_order()
+    assert updated.in_title_order(updated.published, descending=True) == published_in_title_order()[::-1]
+    assert before.in_title_order(before.published) != in_order, "the bitmaps read before keep their own order"
+
+
+def test_title_order_is_read_whole_again_when_no_room_is_left_between_two_places(varied):
+    low, high = make_project("Zeta alfa"), make_project("Zeta gamma")
+    before = Bitmaps.build(IndexState.current(), timezone.localdate())
+    positions = before.title_positions()
+    assert published_in_title_order()[-2:] == [low.pk, high.pk]
+    positions[low.pk] = 1e6
+    positions[high.pk] = math.nextafter(1e6, math.inf)  # two places with nothing between them
+    make_project("Zeta beta")
+    updated = before.updated(IndexState.current())
+    with CaptureQueriesContext(connection) as queries:
+        assert updated.in_title_order(updated.published) == published_in_title_order()
+    assert queries, "read whole again"
+
+
+def test_the_list_follows_a_title_changed_after_its_order_was_read(client, varied, settings):
+    settings.PROJECTS_PER_PAGE = 500
+    project = Project.objects.published().filter(theme_links__theme="housing").order_by("title_key", "pk").last()
+    assert listed_titles(client, {"theme": "housing"})[-1] == project.title  # its order read
+    renamed(project, "Aaa abitare insieme")
+    for params in ({"theme": "housing"}, {"theme": "housing", "sort": "title"}):
+        titles = listed_titles(client, params)
+        assert titles[0] == "Aaa abitare insieme"
+        assert titles == [project.title for project in published_filter(params).qs.order_by("title_key", "pk")]
+    titles = listed_titles(client, {"theme": "housing", "sort": "-title"})
+    assert titles[-1] == "Aaa abitare insieme"
 
 
 # --- the sets kept for searches and typed filters ------------------------------------------------

@@ -426,12 +426,13 @@ def current_bitmaps(today: dt.date) -> Bitmaps:
 
 
 def warm_up() -> None:
-    """Read the bitmaps now, before a visitor waits for them (gunicorn.conf.py calls this in each new process).
+    """Read the bitmaps and the title order now, before a visitor waits for them (gunicorn.conf.py calls this in
+    each new process).
 
     A database that cannot be reached is no reason not to start: the first request reads them then.
     """
     try:
-        current_bitmaps(timezone.localdate())
+        current_bitmaps(timezone.localdate()).title_positions()
     except DatabaseError:
         logger.warning("The facets' bitmaps could not be read at start; the first request will read them")
     finally:

@@ -15,6 +15,10 @@ asked of the database for the ids they select, the same query the list runs. The
 kept, and after a change to the index only the projects it touched are asked about again: a word that
 most projects contain is read from every search document once (60 ms at 100,000 projects), not again
 after every edit.
+
+When the projects counted over are few (a municipality, a lead partner, a rare word), the counts are tallied
+project by project from each project's values instead, and the list's title order is read from places kept
+beside the bitmaps (the database's own order, read once and kept up to date change by change).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from itertools import groupby
+from itertools import chain, groupby
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import DatabaseError, connection, connections
@@ -45,6 +49,9 @@ logger = logging.getLogger(__name__)
 
 TYPED = (Facet.LEAD_PARTNER, Facet.PARTNER, Facet.MUNICIPALITY)  # chosen by typing: only the top values
 TOP_TYPED = 50
+# Counted over at most this many projects, the options are tallied project by project (341 projects: 0.2 ms)
+# rather than each value's bitmap intersected with theirs (1.5 ms for the 540 values, whatever their number).
+TALLIED_AT_MOST = 3000
 VOCABULARY_LABELS = {Facet.THEME: Theme, Facet.TARGET_GROUP: TargetGroup, Facet.KIND: InitiativeKind}
 FETCH_ROWS = 20_000
 
@@ -132,6 +139,8 @@ class Bitmaps:
     history: tuple[tuple[tuple[int, int], frozenset[int]], ...] = ()
     _leads: list[str | None] | None = None
     _titles: list[float | None] | None = None
+    # The listed facet values in a fixed order, and each project's values as their places in it (by project id).
+    _values_by_project: tuple[list[tuple[str, str]], dict[tuple[str, str], int], list[tuple[int, ...]]] | None = None
 
     HISTORY_KEPT = 100
 
@@ -155,6 +164,21 @@ class Bitmaps:
                 leads[pk] = slug
             self._leads = leads
         return self._leads
+
+    def tally(self, base: int) -> dict[tuple[str, str], int]:
+        """How many of the projects in `base` each listed facet value has, counted project by project: for a few
+        projects, faster than intersecting every value's bitmap with theirs."""
+        if self._values_by_project is None:
+            keys = list(self.values)
+            by_project: list[list[int]] = [[] for _ in range(self.published.bit_length())]
+            for place, key in enumerate(keys):
+                for pk in _ids_of(self.values[key]):
+                    by_project[pk].append(place)
+            places = {key: place for place, key in enumerate(keys)}
+            self._values_by_project = (keys, places, [tuple(row) for row in by_project])
+        keys, _, by_project = self._values_by_project
+        counted = Counter(chain.from_iterable(by_project[pk] for pk in _ids_of(base) if pk < len(by_project)))
+        return {keys[place]: count for place, count in counted.items()}
 
     def title_positions(self) -> list[float | None]:
         """Each published project's place in the list's title order, by project id (None for another id), read
@@ -285,6 +309,8 @@ class Bitmaps:
             bitmaps._leads = leads
         if self._titles is not None:
             bitmaps._titles = _titles_after_change(self._titles, pks)
+        if self._values_by_project is not None:
+            bitmaps._values_by_project = _values_after_change(self._values_by_project, pks, touched)
         return bitmaps
 
 
@@ -362,6 +388,22 @@ def _titles_after_change(positions: list[float | None], pks: list[int]) -> list[
     return positions
 
 
+def _values_after_change(held, pks: list[int], touched: dict[tuple[str, str], list[int]]):
+    """Each project's facet values (Bitmaps.tally) with those of these projects as the index now holds them."""
+    keys, places, by_project = list(held[0]), dict(held[1]), list(held[2])
+    found: dict[int, list[int]] = {pk: [] for pk in pks}
+    for key, ids in touched.items():
+        if key not in places:
+            places[key] = len(keys)
+            keys.append(key)
+        for pk in ids:
+            found[pk].append(places[key])
+    for pk, values in found.items():
+        by_project.extend([()] * (pk + 1 - len(by_project)))
+        by_project[pk] = tuple(values)
+    return keys, places, by_project
+
+
 def _position(positions: list[float | None], pk: int) -> float | None:
     return positions[pk] if pk < len(positions) else None
 
@@ -432,7 +474,9 @@ def warm_up() -> None:
     A database that cannot be reached is no reason not to start: the first request reads them then.
     """
     try:
-        current_bitmaps(timezone.localdate()).title_positions()
+        bitmaps = current_bitmaps(timezone.localdate())
+        bitmaps.title_positions()
+        bitmaps.tally(0)  # each project's values, which a few projects' counts are tallied from
     except DatabaseError:
         logger.warning("The facets' bitmaps could not be read at start; the first request will read them")
     finally:
@@ -463,6 +507,7 @@ def facet_counts(project_filter: ProjectFilter, *, typed: bool = False, today: d
 
     everything = leaving_out(None)
     options: dict[str, list[Option]] = {}
+    tallies: dict[int, dict[tuple[str, str], int]] = {}  # by the projects counted over
     for kind in LISTED_FACETS:
         facet = kind.value
         base = leaving_out(facet) if facet in chosen else everything
@@ -470,6 +515,15 @@ def facet_counts(project_filter: ProjectFilter, *, typed: bool = False, today: d
         picked = chosen.get(facet)
         if base is bitmaps.published:  # the index holds published projects only: nothing to intersect
             every = [Option(value, label, total) for value, _, total, label in rows]
+        elif base.bit_count() <= TALLIED_AT_MOST:
+            if base not in tallies:
+                tallies[base] = bitmaps.tally(base)
+            tally = tallies[base]
+            every = [
+                Option(value, label, count)
+                for value, _, _, label in rows
+                if (count := tally.get((facet, value), 0)) or value == picked
+            ]
         else:
             every = [Option(value, label, (bitmap & base).bit_count()) for value, bitmap, _, label in rows]
         options[facet] = [option for option in every if option.count or option.value == picked]

@@ -393,7 +393,14 @@ class Participation(models.Model):
         # The organisations with a role in a published project (the public list's and the API's role filter):
         # read from this index alone, then joined to the published projects. 132 → 72 ms for the supporting
         # role at 100,000 projects, where every participation was hashed.
-        indexes = [models.Index(fields=["role", "partner", "project"], name="participation_role_partner")]
+        indexes = [
+            models.Index(fields=["role", "partner", "project"], name="participation_role_partner"),
+            # An organisation's page lists its roles lead first (role_order), each in title order: read from here in
+            # that first order, only the first role's projects are joined and sorted by title, where the index on
+            # the organisation alone read all its participations from the table and sorted them (the first page
+            # of an organisation in 5,985 projects at 100,000: 12.4 → 3.7 ms).
+            models.Index(fields=["partner", "role_order", "project"], name="participation_partner_roles"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.partner} – {self.get_role_display()}"

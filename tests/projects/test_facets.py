@@ -72,7 +72,9 @@ def varied():
         {"lead_partner": None, "theme": "housing"},
     ],
 )
-def test_every_count_is_what_choosing_it_gives(varied, active):
+@pytest.mark.parametrize("tallied_at_most", [0, 10**9], ids=["intersected", "tallied"])
+def test_every_count_is_what_choosing_it_gives(varied, active, tallied_at_most, monkeypatch):
+    monkeypatch.setattr(facets_module, "TALLIED_AT_MOST", tallied_at_most)  # each bitmap, or project by project
     assert_every_count_is_what_choosing_it_gives({name: value or varied[name] for name, value in active.items()})
 
 
@@ -251,6 +253,26 @@ def test_bitmaps_brought_up_to_date_change_by_change_equal_the_bitmaps_read_whol
     assert updated.labels[("funder", funder.slug)] == funder.name
 
 
+def test_tallies_brought_up_to_date_change_by_change_equal_the_bitmaps_intersected(varied):
+    before = Bitmaps.build(IndexState.current(), timezone.localdate())
+    before.tally(0)  # each project's values held, so that the change brings them up to date too
+    funder = Funder.objects.get(slug=varied["funder"])
+    make_full_project(funders=[funder], themes=["housing"], period="2025 - 2026")
+    withdrawn, retagged = Project.objects.published().order_by("pk")[:2]
+    projects_publish(projects=Project.objects.filter(pk=withdrawn.pk), published=False)
+    retagged.theme_links.all().delete()
+    ProjectTheme.objects.create(project=retagged, theme="language")
+    projects_index([retagged.pk])
+
+    updated = before.updated(IndexState.current())
+    for base in (updated.published, updated.values[("theme", "housing")], updated.values[("funder", funder.slug)]):
+        with CaptureQueriesContext(connection) as queries:
+            tally = updated.tally(base)
+        assert not queries
+        assert tally == {key: n for key, bitmap in updated.values.items() if (n := (bitmap & base).bit_count())}
+    assert tally[("funder", funder.slug)] == filtered_count({"funder": funder.slug})
+
+
 def test_bitmaps_are_read_whole_when_their_last_change_was_rolled_back(varied):
     today = timezone.localdate()
     with pytest.raises(RuntimeError), transaction.atomic():
@@ -418,6 +440,8 @@ def test_a_new_process_reads_the_bitmaps_before_its_first_request(seeded, monkey
 
     assert facets_module._current is not None
     assert facets_module._current.day == timezone.localdate()
+    # Each project's values too, which the tallies read without a query (they are made from the bitmaps).
+    assert facets_module._current._values_by_project is not None
     with CaptureQueriesContext(connection) as queries:
         bitmaps = facets_module.current_bitmaps(timezone.localdate())
         bitmaps.in_title_order(bitmaps.published)

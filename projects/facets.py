@@ -27,7 +27,7 @@ import datetime as dt
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain, groupby
 
@@ -38,12 +38,14 @@ from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
 from registry.enums import InitiativeKind, Status, TargetGroup, Theme
+from registry.sql import among
 
 from . import status as project_status
 from .filters import FacetFilter, ProjectFilter
 from .models import LISTED_FACETS, Facet, FacetCount, IndexChange, IndexState, Project, ProjectFacet
 from .names import sort_key
 from .search import Words, documents_matching
+from .sql import CompiledQuery
 
 logger = logging.getLogger(__name__)
 
@@ -345,6 +347,26 @@ def _title_positions(ids: list[int]) -> list[float | None]:
     return positions
 
 
+def _title_neighbours(ids: Sequence[int]) -> QuerySet:
+    """Each of these projects that is published, in title order, with the published projects just before and just
+    after it in that order among the others."""
+    unchanged = Project.objects.published().exclude(among("pk", ids))
+    title, pk = OuterRef("title_key"), OuterRef("pk")
+    before = unchanged.filter(title_key__lte=title).exclude(title_key=title, pk__gte=pk).order_by("-title_key", "-pk")
+    after = unchanged.filter(title_key__gte=title).exclude(title_key=title, pk__lte=pk).order_by("title_key", "pk")
+    return (
+        Project.objects.published()
+        .filter(among("pk", ids))
+        .annotate(before=Subquery(before.values("pk")[:1]), after=Subquery(after.values("pk")[:1]))
+        .order_by("title_key", "pk")
+        .values_list("pk", "before", "after")
+    )
+
+
+# Compiled once: building its subqueries took 2 ms of the 2.2 a change's new places cost, the database 0.04.
+TITLE_NEIGHBOURS = CompiledQuery(_title_neighbours)
+
+
 def _titles_after_change(positions: list[float | None], pks: list[int]) -> list[float | None] | None:
     """The title positions with these projects placed anew (a title changed, a project published or withdrawn):
     each between the two projects the database puts on either side of it among those unchanged, so no other
@@ -354,19 +376,8 @@ def _titles_after_change(positions: list[float | None], pks: list[int]) -> list[
     for pk in pks:
         if pk < len(positions):
             positions[pk] = None
-    unchanged = Project.objects.published().exclude(pk__in=pks)
-    title, pk = OuterRef("title_key"), OuterRef("pk")
-    before = unchanged.filter(title_key__lte=title).exclude(title_key=title, pk__gte=pk).order_by("-title_key", "-pk")
-    after = unchanged.filter(title_key__gte=title).exclude(title_key=title, pk__lte=pk).order_by("title_key", "pk")
-    rows = (
-        Project.objects.published()
-        .filter(pk__in=pks)
-        .annotate(before=Subquery(before.values("pk")[:1]), after=Subquery(after.values("pk")[:1]))
-        .order_by("title_key", "pk")
-        .values_list("pk", "before", "after")
-    )
     # Projects with the same two neighbours, in the database's order, share the room between them.
-    for (before_pk, after_pk), group in groupby(rows, key=lambda row: row[1:]):
+    for (before_pk, after_pk), group in groupby(TITLE_NEIGHBOURS.rows(pks), key=lambda row: row[1:]):
         ids = [row[0] for row in group]
         low = None if before_pk is None else _position(positions, before_pk)
         high = None if after_pk is None else _position(positions, after_pk)

@@ -99,6 +99,7 @@ class TypedRecordField(forms.CharField):
         kwargs.setdefault("max_length", 255)
         super().__init__(*args, **kwargs)
         self.candidates: list[tuple[str, str]] = []
+        self.label_found: str | None = None  # the name the index stores for the value found, when it was read
 
     def resolve(self, text: str) -> tuple[str | None, list[tuple[str, str]]]:
         raise NotImplementedError
@@ -128,6 +129,11 @@ class MunicipalityField(TypedRecordField):
 
     def resolve(self, text):
         if text.isdigit():
+            # A municipality with projects is known to the index, with its name as the facets show it: one query.
+            found = FacetCount.objects.filter(facet=Facet.MUNICIPALITY, value=text).values_list("label", flat=True)
+            self.label_found = found.first()
+            if self.label_found is not None:
+                return text, []
             return (text if Municipality.objects.filter(istat_code=text).exists() else None), []
         name, province = text, ""
         if text.endswith(")") and "(" in text:
@@ -174,14 +180,18 @@ class ProjectFilterForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         # (facet, value) -> name of each record chosen, as the index stores it: the facets show it too.
-        self.labels: dict[tuple[str, str], str] = {}
+        self.labels: dict[tuple[str, str], str] = {
+            (name, cleaned[name]): field.label_found
+            for name, field in self.fields.items()
+            if getattr(field, "label_found", None) and cleaned.get(name)
+        }
         chosen = {facet: cleaned[facet] for facet in self.RECORD_FACETS if cleaned.get(facet)}
         if chosen:
             condition = Q(pk__in=[])
             for facet, value in chosen.items():
                 condition |= Q(facet=facet, value=value)
             found = FacetCount.objects.filter(condition).values_list("facet", "value", "label")
-            self.labels = {(facet, value): label for facet, value, label in found}
+            self.labels.update(((facet, value), label) for facet, value, label in found)
             for facet, value in chosen.items():
                 if (facet, value) not in self.labels:
                     self.add_error(facet, self.fields[facet].error_messages["invalid_choice"] % {"value": value})

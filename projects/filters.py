@@ -345,8 +345,7 @@ class ProjectFilter(django_filters.FilterSet):
         sort = self._chosen.get("sort")
         if sort:
             return sort[0] if sort[0].lstrip("-") == "title" else None
-        words = Words.parse(self._chosen.get("q") or "")
-        return "title" if not words or rank(words) is None else None
+        return "title" if self._relevance() is None else None
 
     def ordered(self, queryset):
         """`queryset` in the list's order: the sort chosen, or relevance when there are words and none is."""
@@ -359,11 +358,18 @@ class ProjectFilter(django_filters.FilterSet):
     def _by_relevance(self, queryset):
         """With words and no sort chosen, the best matches first; None otherwise (or where the database cannot
         rank)."""
-        words = Words.parse(self._chosen.get("q") or "")
-        relevance = rank(words) if words else None
-        if relevance is None or self._chosen.get("sort"):
+        relevance = self._relevance()
+        if relevance is None:
             return None
         return queryset.annotate(relevance=relevance).order_by("-relevance", "title_key", "pk")
+
+    def _relevance(self):
+        """How well each project matches the words, when the list is ranked by it (words and no sort chosen, on a
+        database that can rank); else None."""
+        words = Words.parse(self._chosen.get("q") or "")
+        if not words or self._chosen.get("sort"):
+            return None
+        return rank(words)
 
     @property
     def _chosen(self) -> dict:

@@ -17,7 +17,7 @@ from django.db.models import F, OuterRef, QuerySet, Subquery, TextField, Value
 from django.db.models.functions import Coalesce, Concat, NullIf
 from django.utils.translation import get_language
 
-from registry.enums import InitiativeKind, Role, Status, Theme
+from registry.enums import InitiativeKind, Role, Status, Theme, labels_now
 from registry.links import path_by_slug
 from registry.sql import among
 
@@ -119,7 +119,8 @@ class ProjectCard:
         language = language or get_language()
         found = {row[0]: row for row in CARD_ROWS.rows(ids)}
         paths = (path_by_slug("projects:detail"), path_by_slug("partners:detail"))
-        return [cls._of_row(found[pk], today, language, *paths) for pk in ids if pk in found]
+        labels = (labels_now(InitiativeKind), labels_now(Status), labels_now(Theme))
+        return [cls._of_row(found[pk], today, language, *paths, labels) for pk in ids if pk in found]
 
     @classmethod
     def _of_row(
@@ -129,6 +130,7 @@ class ProjectCard:
         language: str,
         project_path: Callable[[str], str],
         partner_path: Callable[[str], str],
+        labels: tuple[dict[str, str], dict[str, str], dict[str, str]],
     ) -> ProjectCard:
         (_, slug, kind, title, acronym, countries, period_text, start, start_precision, end, end_precision,
          duration_months, lead_name, lead_slug, programmes, funders, territories, themes) = row  # fmt: skip
@@ -137,6 +139,7 @@ class ProjectCard:
         programme_names = "; ".join(item.split(PART_SEPARATOR)[1] for item in _items(programmes))
         funder_names = ", ".join(_items(funders))
         project_status = status.status_on(start, end, today)
+        kinds, statuses, themes_shown = labels
         # The registry's one style for every period; the source's own words only when nothing could be read in them.
         period = (
             periods.Period(
@@ -146,18 +149,18 @@ class ProjectCard:
         )
         return cls(
             url=project_path(slug),
-            kind_label=InitiativeKind(kind).label,
+            kind_label=kinds[kind],
             title=title,
             acronym=acronym if acronym and acronym not in title else "",
             lead_name=lead_name or "",
             lead_url=partner_path(lead_slug) if lead_slug else "",
             period=period,
             status=project_status,
-            status_label=Status(project_status).label,
+            status_label=statuses[project_status],
             funding=" · ".join(part for part in (programme_names, funder_names) if part),
             territories="; ".join(_items(territories)),
             countries=", ".join(countries or []),
-            themes=[Theme(code).label for code in sorted(_items(themes), key=THEME_ORDER.__getitem__)],
+            themes=[themes_shown[code] for code in sorted(_items(themes), key=THEME_ORDER.__getitem__)],
             start=start,
             end=end,
         )

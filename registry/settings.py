@@ -139,7 +139,11 @@ TEMPLATES = [
                 "registry.context_processors.language_links",
             ],
             # registry/ is the project package, not an installed app: its tag libraries are named here.
-            "libraries": {"pictures": "registry.templatetags.pictures", "sources": "registry.templatetags.sources"},
+            "libraries": {
+                "fragments": "registry.templatetags.fragments",
+                "pictures": "registry.templatetags.pictures",
+                "sources": "registry.templatetags.sources",
+            },
         },
     },
 ]
@@ -163,6 +167,9 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["registry.routers.PrimaryReplicaRouter"]
+# The queries a list page sends with every view (its cards) are prepared on PostgreSQL, planned once per
+# connection (projects.prepared). Off (0) behind a pooler that cannot keep prepared statements.
+PREPARED_STATEMENTS = env_flag("PREPARED_STATEMENTS", default=True)
 
 # The cache the list's pages and the API's rate limit are kept in: per process unless CACHE_URL names
 # a shared one (redis://host:6379/0), which several processes and machines then share.

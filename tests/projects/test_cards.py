@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from projects.cards import CARD_ROWS, ProjectCard
 from projects.models import Project
@@ -111,3 +112,67 @@ def test_a_compiled_query_that_ignores_its_ids_is_refused_rather_than_finding_no
         pytest.skip("on this database the ids are bound one by one and nothing is compiled")
     with pytest.raises(ValueError, match="among"):
         ignoring.rows([projects[0].pk])
+
+
+def cards_prepared() -> tuple[int, int]:
+    """(statements, runs) of the cards' query prepared on this connection."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), coalesce(sum(generic_plans + custom_plans), 0) FROM pg_prepared_statements "
+            "WHERE statement LIKE %s",
+            ['%"lead_slug"%'],
+        )
+        return tuple(cursor.fetchone())
+
+
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+
+
+@postgresql_only
+def test_the_cards_query_is_prepared_once_per_connection_and_logged_with_its_values(projects):
+    ids = [project.pk for project in projects]
+    with CaptureQueriesContext(connection) as queries:
+        first = ProjectCard.read(ids[:2], TODAY)
+        second = ProjectCard.read(ids[2:], TODAY)
+    assert first + second == [card_from_the_model(p) for p in projects]
+    statements, runs = cards_prepared()
+    assert statements == 1 and runs >= 2  # one statement, run for both pages of ids
+    # The log shows the statement as it ran, its ids written in, as Django shows any other query.
+    logged = [query["sql"] for query in queries.captured_queries]
+    assert len(logged) == 2 and all('"lead_slug"' in sql for sql in logged)
+    assert "{" + ",".join(map(str, ids[:2])) + "}" in logged[0]
+
+
+@postgresql_only
+def test_with_prepared_statements_off_the_cards_are_read_the_same_without_one(projects, settings):
+    settings.PREPARED_STATEMENTS = False
+    before = cards_prepared()
+    ids = [project.pk for project in projects]
+    assert ProjectCard.read(ids, TODAY) == [card_from_the_model(p) for p in projects]
+    assert cards_prepared() == before  # none made, none run
+
+
+@postgresql_only
+def test_other_queries_are_never_prepared(projects):
+    ProjectCard.read([projects[0].pk], TODAY)  # the cursor that prepares has been used on this connection
+    for _ in range(10):  # far past psycopg's usual threshold of 5
+        assert Project.objects.filter(pk=projects[0].pk).count() == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [row[0] for row in cursor.fetchall()]
+    assert statements and all('"lead_slug"' in statement for statement in statements)
+
+
+def test_a_card_names_kind_status_and_themes_in_the_page_language_each_time(projects):
+    project = projects[-1]  # active in 2026, with no theme; the other has two
+    ids = [project.pk, projects[-2].pk]
+    for language, kind, active in (
+        ("it", "Progetto", "In corso"),
+        ("en", "Project", "Active"),
+        ("it", "Progetto", "In corso"),
+    ):
+        with translation.override(language):
+            cards = ProjectCard.read(ids, TODAY)
+            assert cards == [card_from_the_model(p) for p in (project, projects[-2])]  # the labels of this language
+        assert (cards[0].kind_label, cards[0].status_label) == (kind, active)
+        assert all(isinstance(theme, str) for theme in cards[1].themes) and cards[1].themes

@@ -4,8 +4,11 @@ import datetime as dt
 import re
 
 import pytest
+from django.forms import TextInput
 from django.utils import timezone
 
+from projects.filters import PlainTextInput, ProjectFilter
+from projects.models import Project
 from tests.factories import (
     MARKER,
     make_funder,
@@ -593,3 +596,29 @@ def test_kind_filter_keeps_the_initiatives_of_that_kind(client):
 def test_an_unknown_kind_is_a_400_with_the_fields_error(client):
     response = client.get("/projects/", {"kind": "castle"})
     assert response.status_code == 400
+
+
+# --- each request's own filters and fields (FiltersPerRequest, FieldsPerRequest) ---------------------------------
+
+
+def test_each_filterset_has_its_own_filters_fields_and_options(db):
+    ambiguous_text = "nessuna organisation così"
+    first = ProjectFilter({"q": "casa", "partner": ambiguous_text}, queryset=Project.objects.all())
+    second = ProjectFilter({"q": "lavoro"}, queryset=Project.objects.all())
+    assert not first.is_valid() and second.is_valid()
+    # A filter's method is its own FilterSet's (filter_text of `first`, not of the class or of `second`).
+    assert first.filters["q"].parent is first and second.filters["q"].parent is second
+    assert first.filters["q"].filter.f is first.filters["q"]
+    assert first.filters["q"] is not ProjectFilter.base_filters["q"]
+    # Options offered on one page are not offered on another.
+    first.form.fields["theme"].widget.offer([("", "Tutti"), ("housing", "Casa (3)")])
+    assert "Casa (3)" not in str(second.form["theme"])
+    assert 'value="lavoro"' in str(second.form["q"]) and 'value="casa"' in str(first.form["q"])
+    # What one form learns while checking a value (an unknown name) stays on that form.
+    assert first.form.errors["partner"] and not second.form.errors
+    assert first.form.fields["partner"].candidates == second.form.fields["partner"].candidates == []
+    assert first.form.fields["partner"].widget.attrs is not second.form.fields["partner"].widget.attrs
+    # The search box is written as Django writes a text input.
+    for value in (None, "", 'a "b" <c> & d'):
+        attrs = {"id": "id_q", "maxlength": "200", "aria-invalid": "true", "required": True, "disabled": False}
+        assert PlainTextInput().render("q", value, attrs) == TextInput().render("q", value, attrs)

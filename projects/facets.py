@@ -38,14 +38,14 @@ from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
 from registry.enums import InitiativeKind, Status, TargetGroup, Theme
-from registry.sql import among
+from registry.sql import AmongIds, among
 
 from . import status as project_status
 from .filters import FacetFilter, ProjectFilter
 from .models import LISTED_FACETS, Facet, FacetCount, IndexChange, IndexState, Project, ProjectFacet
 from .names import sort_key
 from .search import Words, documents_matching
-from .sql import CompiledQuery
+from .sql import CompiledQuery, statement_cursor
 
 logger = logging.getLogger(__name__)
 
@@ -621,7 +621,7 @@ def _selection(project_filter: ProjectFilter, bitmaps: Bitmaps, name: str, value
         _, selected, within = kept
         if changed:  # asked again about the projects the index changed since, and only about them
             among = _bits(changed)
-            again = _bits(_fetch_ids(_selected_ids(project_filter, name, value), among=sorted(changed)))
+            again = _bits(_ids_selected(project_filter, name, value, among=sorted(changed)))
             selected = (selected & ~among) | (again & bitmaps.published)
             within = None if within is None else within | among
         if within is not None and (reach is None or reach & ~within):
@@ -629,8 +629,8 @@ def _selection(project_filter: ProjectFilter, bitmaps: Bitmaps, name: str, value
     if changed is None:
         few = reach is not None and reach.bit_count() <= ASKED_AMONG_AT_MOST * bitmaps.published.bit_count()
         within = reach if few else None
-        ids = _selected_ids(project_filter, name, value)
-        selected = _bits(_fetch_ids(ids, among=list(_ids_of(within)) if few else None)) & bitmaps.published
+        ids = _ids_selected(project_filter, name, value, among=list(_ids_of(within)) if few else None)
+        selected = _bits(ids) & bitmaps.published
     _selections[key] = (bitmaps.version, selected, within)  # last in, the most recently used
     while len(_selections) > SELECTIONS_KEPT:
         _selections.pop(next(iter(_selections)))
@@ -653,6 +653,29 @@ def _reach(bitmaps: Bitmaps, selections: dict[str, int], counted: set[str]) -> i
     for name in counted:
         reach |= _all_but(bitmaps, selections, name)
     return reach
+
+
+def _ids_selected(project_filter: ProjectFilter, name: str, value, among: list[int] | None = None) -> list[int]:
+    """The ids one filter selects (those of them `among` these, if given)."""
+    chosen = project_filter.filters[name]
+    if isinstance(chosen, FacetFilter) and connection.vendor == "postgresql":
+        return _facet_ids(chosen.facet, value, among)
+    return _fetch_ids(_selected_ids(project_filter, name, value), among)
+
+
+# An organisation's or a municipality's projects, as one array: a statement of fixed shape, sent by the first view
+# of every typed filter, so written once and prepared (planned once per connection) rather than built by the ORM and
+# planned on each view (0.4 ms of 0.9).
+FACET_IDS = f"SELECT array_agg(project_id) FROM {ProjectFacet._meta.db_table} WHERE facet = %s AND value = %s"
+
+
+def _facet_ids(facet: str, value: str, among: list[int] | None) -> list[int]:
+    sql, params = FACET_IDS, [str(facet), value]
+    if among is not None:
+        sql, params = f"{sql} AND project_id = ANY(%s::bigint[])", [*params, AmongIds.parameter("postgresql", among)]
+    with statement_cursor(connection) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0] or []
 
 
 def _fetch_ids(ids: QuerySet, among: list[int] | None = None) -> list[int]:

@@ -664,8 +664,8 @@ def _ids_selected(project_filter: ProjectFilter, name: str, value, among: list[i
 
 
 # An organisation's or a municipality's projects, as one array: a statement of fixed shape, sent by the first view
-# of every typed filter, so written once and prepared (planned once per connection) rather than built by the ORM and
-# planned on each view (0.4 ms of 0.9).
+# of every typed filter, so written once and prepared rather than built by the ORM on each view (0.9 → 0.5 ms). The
+# database still plans it for each value: an organisation's projects number from one to thousands.
 FACET_IDS = f"SELECT array_agg(project_id) FROM {ProjectFacet._meta.db_table} WHERE facet = %s AND value = %s"
 
 

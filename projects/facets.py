@@ -663,19 +663,14 @@ def _ids_selected(project_filter: ProjectFilter, name: str, value, among: list[i
     return _fetch_ids(_selected_ids(project_filter, name, value), among)
 
 
-# An organisation's or a municipality's projects, as one array: a statement of fixed shape, sent by the first view
-# of every typed filter, so written once and prepared rather than built by the ORM on each view (0.9 → 0.5 ms). The
-# database still plans it for each value: an organisation's projects number from one to thousands.
-FACET_IDS = f"SELECT array_agg(project_id) FROM {ProjectFacet._meta.db_table} WHERE facet = %s AND value = %s"
+# An organisation's or a municipality's projects: a statement of fixed shape, sent by the first view of every typed
+# filter, so written once and prepared rather than built by the ORM on each view (0.9 → 0.5 ms). The database still
+# plans it for each value: an organisation's projects number from one to thousands.
+FACET_IDS = f"SELECT project_id FROM {ProjectFacet._meta.db_table} WHERE facet = %s AND value = %s"
 
 
 def _facet_ids(facet: str, value: str, among: list[int] | None) -> list[int]:
-    sql, params = FACET_IDS, [str(facet), value]
-    if among is not None:
-        sql, params = f"{sql} AND project_id = ANY(%s::bigint[])", [*params, AmongIds.parameter("postgresql", among)]
-    with statement_cursor(connection) as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()[0] or []
+    return _array_of_ids(FACET_IDS, [str(facet), value], among, prepared=True)
 
 
 def _fetch_ids(ids: QuerySet, among: list[int] | None = None) -> list[int]:
@@ -687,11 +682,17 @@ def _fetch_ids(ids: QuerySet, among: list[int] | None = None) -> list[int]:
             return list(ids)
         wanted = set(among)
         return [pk for pk in ids if pk in wanted]  # the embedded database holds few projects
-    sql, params = ids.query.sql_with_params()
-    sql = f"SELECT array_agg(selected.id) FROM ({sql}) AS selected(id)"
+    return _array_of_ids(*ids.query.sql_with_params(), among)
+
+
+def _array_of_ids(sql: str, params, among: list[int] | None, *, prepared: bool = False) -> list[int]:
+    """The ids a one-column SELECT gives (those of them `among` these, if given), read on PostgreSQL as one array;
+    `prepared`, for a statement written by hand, whose SQL the server can prepare (projects.sql.statement_cursor)."""
+    sql, params = f"SELECT array_agg(selected.id) FROM ({sql}) AS selected(id)", list(params)
     if among is not None:
-        sql, params = sql + " WHERE selected.id = ANY(%s)", (*params, among)
-    with connection.cursor() as cursor:
+        sql += " WHERE selected.id = ANY(%s::bigint[])"
+        params.append(AmongIds.parameter("postgresql", among))
+    with statement_cursor(connection) if prepared else connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()[0] or []
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import operator
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from itertools import groupby, islice
-from typing import Any
+from typing import Any, NamedTuple
 
+import orjson
+from django.db import connections, transaction
 from django.db.models import CharField, IntegerField, QuerySet, TextField, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -182,7 +184,7 @@ def make_record(
 
 def text_lines(text: str) -> list[str]:
     """A text kept one item per line (objectives, activities): its lines, blank ones left out."""
-    return [line.strip() for line in text.splitlines() if line.strip()]
+    return [line for line in map(str.strip, text.splitlines()) if line]
 
 
 class ProgrammeFunders:
@@ -274,36 +276,86 @@ def export_records(projects: QuerySet, *, chunk_size: int) -> Iterator[dict]:
     shared = _Shared()
     today = timezone.localdate()
     while chunk := list(islice(ids, chunk_size)):
-        yield from _chunk_records(chunk, shared, today)
+        with no_parallel_workers(projects.db):
+            rows = _read_chunk(chunk, shared)
+        yield from _chunk_records(rows, shared, today)
+
+
+@contextmanager
+def no_parallel_workers(using: str) -> Iterator[None]:
+    """On PostgreSQL, a transaction whose queries get no parallel workers (elsewhere, nothing). A chunk's queries
+    read a few thousand projects' rows by id through indexes: the planner gave some of them two workers, which
+    took longer to start than they saved and took the processor the records are made on (an export of 96,943
+    projects was 0.3 to 0.6 s slower with them, in about 8 s)."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(using=using, savepoint=False):
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        yield
 
 
 def records_of(ids: list[int]) -> list[dict]:
     """The records of these projects, in this order, made at once (a page of the API): no query for the ids."""
-    return list(_chunk_records(list(ids), _Shared(), timezone.localdate())) if ids else []
+    if not ids:
+        return []
+    shared = _Shared()
+    return list(_chunk_records(_read_chunk(list(ids), shared), shared, timezone.localdate()))
 
 
-def _chunk_records(ids: list[int], shared: _Shared, today: dt.date) -> Iterator[dict]:
-    """The records of a chunk of ids, in their order, from 7 queries whatever the chunk's size (5 when
-    its organisations and territories were all read by an earlier chunk), and one for the programmes'
-    funders in the whole export: the projects, their roles, their named links (funders, programmes and
-    related projects, in one query), their territories, their codes (themes and target groups, in one
-    query), and the names and municipality codes not read yet.
+class _Chunk(NamedTuple):
+    """The rows of a chunk's records, by project id (see `_read_chunk`)."""
+
+    ids: list[int]
+    fields: dict[int, tuple]
+    participations: dict[int, tuple]
+    funders: dict[int, tuple]
+    programmes: dict[int, tuple]
+    related: dict[int, tuple]
+    territories: dict[int, tuple]
+    codes: dict[str, dict[int, str]]
+    names: dict[int, str]
+    places: dict[int, tuple[str, ...]]
+
+
+def _read_chunk(ids: list[int], shared: _Shared) -> _Chunk:
+    """The rows of a chunk's records, from 7 queries whatever the chunk's size (5 when its organisations and
+    territories were all read by an earlier chunk), and one for the programmes' funders in the whole export:
+    the projects, their roles, their named links (funders, programmes and related projects, in one query),
+    their territories, their codes (themes and target groups, in one query), and the names and municipality
+    codes not read yet.
 
     What is kept for the whole chunk is tuples of plain values (the rows, each project's links, its JSON
     fields still as text), which Python's cycle collector soon stops tracking: lists and decoded JSON kept
     that long were scanned by full collections over and over (20 for 100,000 projects against 2 now, a
     sixth of the export's time)."""
-    plain = RECORD_FIELDS[: -len(JSON_FIELDS)]
     fields = {row[0]: row[1:] for row in FIELD_ROWS.rows(ids)}
     participations = _grouped(PARTICIPATION_ROWS.rows(ids))
     funders, programmes, related = _named_links(ids)
     territories = _grouped(TERRITORY_ROWS.rows(ids))
-    codes = _codes_of(ids)
+    return _Chunk(
+        ids,
+        fields,
+        participations,
+        funders,
+        programmes,
+        related,
+        territories,
+        _codes_of(ids),
+        shared.partner_names.load(link[0] for links in participations.values() for link in links),
+        shared.municipality_codes.load(link[0] for links in territories.values() for link in links),
+    )
+
+
+def _chunk_records(chunk: _Chunk, shared: _Shared, today: dt.date) -> Iterator[dict]:
+    """The records of a chunk read by `_read_chunk`, in the order of its ids."""
+    plain = RECORD_FIELDS[: -len(JSON_FIELDS)]
+    _, fields, participations, funders, programmes, related, territories, codes, names, places = chunk
     themes, direct, indirect = codes[""], codes[DIRECT], codes[INDIRECT]
-    names = shared.partner_names.load(link[0] for links in participations.values() for link in links)
-    places = shared.municipality_codes.load(link[0] for links in territories.values() for link in links)
     funders_of_programmes = shared.funders_of_programmes
-    for pk in ids:
+    for pk in chunk.ids:
         if pk not in fields:  # deleted since its id was read
             continue
         links = territories.get(pk, ())
@@ -315,7 +367,7 @@ def _chunk_records(ids: list[int], shared: _Shared, today: dt.date) -> Iterator[
         named_funders = funders.get(pk, ())
         its_programmes = programmes.get(pk, ())
         yield make_record(
-            (*row[: len(plain)], *map(json.loads, row[len(plain) :])),
+            (*row[: len(plain)], *map(orjson.loads, row[len(plain) :])),
             partners=[
                 (names[partner_id], role, unit, because)
                 for partner_id, role, unit, because in participations.get(pk, ())
@@ -603,23 +655,22 @@ def csv_lines(records: Iterable[dict], *, excel: bool = False) -> Iterator[str]:
     yield "".join(pieces)
 
 
-# One encoder for the whole export (json.dumps with options would make one per record).
-_json_encoder = json.JSONEncoder(ensure_ascii=False)
+def json_chunks(records: Iterable[dict]) -> Iterator[bytes]:
+    """The JSON export, in UTF-8: a list of records, one per line, handed over in pieces of about `PIECE_SIZE`.
 
-
-def json_chunks(records: Iterable[dict]) -> Iterator[str]:
-    """The JSON export: a list of records, one per line, handed over in pieces of about `PIECE_SIZE`."""
-    pieces, size, separator = ["["], 1, "\n"
+    Written by orjson, which writes a record three times faster than the standard library's encoder (8.5 against
+    25 µs for one of 2.9 KB), what the JSON export cost most beside making the records."""
+    pieces, size, separator = [b"["], 1, b"\n"
     for record in records:
-        text = _json_encoder.encode(record)
+        text = orjson.dumps(record)
         pieces += (separator, text)
         size += len(text) + 2
-        separator = ",\n"
+        separator = b",\n"
         if size >= PIECE_SIZE:
-            yield "".join(pieces)
+            yield b"".join(pieces)
             pieces, size = [], 0
-    pieces.append("\n]\n")
-    yield "".join(pieces)
+    pieces.append(b"\n]\n")
+    yield b"".join(pieces)
 
 
 # The import template's columns: the Italian headers editors see, and the field each fills.

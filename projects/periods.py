@@ -343,4 +343,8 @@ def period_fields(period: Period) -> dict:
 
 def stored_bound(date: dt.date | None, precision: str) -> Bound | None:
     """A bound read back from its two fields (None when no date is stored)."""
-    return Bound(date, Precision(precision)) if date else None
+    return Bound(date, _PRECISIONS[precision]) if date else None
+
+
+# Read for each bound of each exported record: a dict is several times quicker than calling the enum.
+_PRECISIONS = {precision.value: precision for precision in Precision}

@@ -75,6 +75,17 @@ def test_partner_page_counts_its_projects(client):
     assert "<h2>2 projects</h2>" in partner_page(client, partner)
 
 
+def test_partner_page_counts_a_project_once_and_each_of_its_roles_there(client):
+    partner = make_partner()
+    make_project(lead=partner)
+    make_project(partners=[partner], supporting=[partner])
+    make_project(supporting=[partner], published=False)
+    html = partner_page(client, partner)
+    assert "<h2>2 projects</h2>" in html
+    counted = re.findall(r'<section><h3>(.*?) <span class="muted">\((\d+)\)</span></h3>', html)
+    assert counted == [("Lead partner", "1"), ("Partner", "1"), ("Supporting body", "1")]
+
+
 def test_partner_page_never_lists_a_draft(client):
     partner = make_partner()
     published, draft = make_project(partners=[partner]), make_project(partners=[partner], published=False)

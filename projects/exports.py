@@ -279,6 +279,7 @@ def export_records(projects: QuerySet, *, chunk_size: int) -> Iterator[dict]:
         with no_parallel_workers(projects.db):
             rows = _read_chunk(chunk, shared)
         yield from _chunk_records(rows, shared, today)
+        del rows  # not held while the next chunk is read: one chunk's rows in memory at a time
 
 
 @contextmanager

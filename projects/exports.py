@@ -286,8 +286,8 @@ def export_records(projects: QuerySet, *, chunk_size: int) -> Iterator[dict]:
 def no_parallel_workers(using: str) -> Iterator[None]:
     """On PostgreSQL, a transaction whose queries get no parallel workers (elsewhere, nothing). A chunk's queries
     read a few thousand projects' rows by id through indexes: the planner gave some of them two workers, which
-    took longer to start than they saved and took the processor the records are made on (an export of 96,943
-    projects was 0.3 to 0.6 s slower with them, in about 8 s)."""
+    took longer to start than they saved and took the processor the records are made on (the records of 96,943
+    projects took 0.25 to 1.4 s longer with them, median 0.5 s, in about 8 s)."""
     connection = connections[using]
     if connection.vendor != "postgresql":
         yield

@@ -14,12 +14,10 @@ import io
 import operator
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from itertools import groupby, islice
-from typing import Any, NamedTuple
+from typing import Any
 
 import orjson
-from django.db import connections, transaction
 from django.db.models import CharField, IntegerField, QuerySet, TextField, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -100,7 +98,7 @@ _THEME_RANK = _Rank({code: position for position, code in enumerate(Theme.values
 _TARGET_GROUP_RANK = _Rank({code: position for position, code in enumerate(TargetGroup.values)})
 # Organisation names and municipality codes kept across chunks at most (a few MB; codes are shared strings).
 KEPT_ACROSS_CHUNKS = 500_000
-# The streamed text is handed over in pieces of about this many characters, not one per record.
+# The streamed text is handed over in pieces of about this many characters (bytes for the JSON), not one per record.
 PIECE_SIZE = 1 << 16
 
 
@@ -276,87 +274,36 @@ def export_records(projects: QuerySet, *, chunk_size: int) -> Iterator[dict]:
     shared = _Shared()
     today = timezone.localdate()
     while chunk := list(islice(ids, chunk_size)):
-        with no_parallel_workers(projects.db):
-            rows = _read_chunk(chunk, shared)
-        yield from _chunk_records(rows, shared, today)
-        del rows  # not held while the next chunk is read: one chunk's rows in memory at a time
-
-
-@contextmanager
-def no_parallel_workers(using: str) -> Iterator[None]:
-    """On PostgreSQL, a transaction whose queries get no parallel workers (elsewhere, nothing). A chunk's queries
-    read a few thousand projects' rows by id through indexes: the planner gave some of them two workers, which
-    took longer to start than they saved and took the processor the records are made on (the records of 96,943
-    projects took 0.25 to 1.4 s longer with them, median 0.5 s, in about 8 s)."""
-    connection = connections[using]
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with transaction.atomic(using=using, savepoint=False):
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-        yield
+        yield from _chunk_records(chunk, shared, today)
 
 
 def records_of(ids: list[int]) -> list[dict]:
     """The records of these projects, in this order, made at once (a page of the API): no query for the ids."""
-    if not ids:
-        return []
-    shared = _Shared()
-    return list(_chunk_records(_read_chunk(list(ids), shared), shared, timezone.localdate()))
+    return list(_chunk_records(list(ids), _Shared(), timezone.localdate())) if ids else []
 
 
-class _Chunk(NamedTuple):
-    """The rows of a chunk's records, by project id (see `_read_chunk`)."""
-
-    ids: list[int]
-    fields: dict[int, tuple]
-    participations: dict[int, tuple]
-    funders: dict[int, tuple]
-    programmes: dict[int, tuple]
-    related: dict[int, tuple]
-    territories: dict[int, tuple]
-    codes: dict[str, dict[int, str]]
-    names: dict[int, str]
-    places: dict[int, tuple[str, ...]]
-
-
-def _read_chunk(ids: list[int], shared: _Shared) -> _Chunk:
-    """The rows of a chunk's records, from 7 queries whatever the chunk's size (5 when its organisations and
-    territories were all read by an earlier chunk), and one for the programmes' funders in the whole export:
-    the projects, their roles, their named links (funders, programmes and related projects, in one query),
-    their territories, their codes (themes and target groups, in one query), and the names and municipality
-    codes not read yet.
+def _chunk_records(ids: list[int], shared: _Shared, today: dt.date) -> Iterator[dict]:
+    """The records of a chunk of ids, in their order, from 7 queries whatever the chunk's size (5 when
+    its organisations and territories were all read by an earlier chunk), and one for the programmes'
+    funders in the whole export: the projects, their roles, their named links (funders, programmes and
+    related projects, in one query), their territories, their codes (themes and target groups, in one
+    query), and the names and municipality codes not read yet.
 
     What is kept for the whole chunk is tuples of plain values (the rows, each project's links, its JSON
     fields still as text), which Python's cycle collector soon stops tracking: lists and decoded JSON kept
     that long were scanned by full collections over and over (20 for 100,000 projects against 2 now, a
     sixth of the export's time)."""
+    plain = RECORD_FIELDS[: -len(JSON_FIELDS)]
     fields = {row[0]: row[1:] for row in FIELD_ROWS.rows(ids)}
     participations = _grouped(PARTICIPATION_ROWS.rows(ids))
     funders, programmes, related = _named_links(ids)
     territories = _grouped(TERRITORY_ROWS.rows(ids))
-    return _Chunk(
-        ids,
-        fields,
-        participations,
-        funders,
-        programmes,
-        related,
-        territories,
-        _codes_of(ids),
-        shared.partner_names.load(link[0] for links in participations.values() for link in links),
-        shared.municipality_codes.load(link[0] for links in territories.values() for link in links),
-    )
-
-
-def _chunk_records(chunk: _Chunk, shared: _Shared, today: dt.date) -> Iterator[dict]:
-    """The records of a chunk read by `_read_chunk`, in the order of its ids."""
-    plain = RECORD_FIELDS[: -len(JSON_FIELDS)]
-    _, fields, participations, funders, programmes, related, territories, codes, names, places = chunk
+    codes = _codes_of(ids)
     themes, direct, indirect = codes[""], codes[DIRECT], codes[INDIRECT]
+    names = shared.partner_names.load(link[0] for links in participations.values() for link in links)
+    places = shared.municipality_codes.load(link[0] for links in territories.values() for link in links)
     funders_of_programmes = shared.funders_of_programmes
-    for pk in chunk.ids:
+    for pk in ids:
         if pk not in fields:  # deleted since its id was read
             continue
         links = territories.get(pk, ())
@@ -659,8 +606,8 @@ def csv_lines(records: Iterable[dict], *, excel: bool = False) -> Iterator[str]:
 def json_chunks(records: Iterable[dict]) -> Iterator[bytes]:
     """The JSON export, in UTF-8: a list of records, one per line, handed over in pieces of about `PIECE_SIZE`.
 
-    Written by orjson, which writes a record three times faster than the standard library's encoder (8.5 against
-    25 µs for one of 2.9 KB), what the JSON export cost most beside making the records."""
+    Written by orjson, three times faster than the standard library's encoder for a record: what the JSON export
+    cost most beside making the records."""
     pieces, size, separator = [b"["], 1, b"\n"
     for record in records:
         text = orjson.dumps(record)

@@ -77,13 +77,18 @@ def test_partner_page_counts_its_projects(client):
 
 def test_partner_page_counts_a_project_once_and_each_of_its_roles_there(client):
     partner = make_partner()
-    make_project(lead=partner)
+    for _ in range(2):
+        make_project(lead=partner)
     make_project(partners=[partner], supporting=[partner])
+    for _ in range(2):
+        make_project(supporting=[partner])
+    for _ in range(4):
+        make_project(members=[partner])
     make_project(supporting=[partner], published=False)
     html = partner_page(client, partner)
-    assert "<h2>2 projects</h2>" in html
+    assert "<h2>9 projects</h2>" in html
     counted = re.findall(r'<section><h3>(.*?) <span class="muted">\((\d+)\)</span></h3>', html)
-    assert counted == [("Lead partner", "1"), ("Partner", "1"), ("Supporting body", "1")]
+    assert counted == [("Lead partner", "2"), ("Partner", "1"), ("Supporting body", "3"), ("Network member", "4")]
 
 
 def test_partner_page_never_lists_a_draft(client):

@@ -68,3 +68,8 @@ def test_the_rule_has_one_line_per_status_and_ends_with_one_that_always_holds():
 def _bounds(period: periods.Period) -> tuple:
     fields = periods.period_fields(period)
     return fields["start"], fields["end"]
+
+
+def test_the_rule_tests_only_the_two_bounds_status_on_reads():
+    # status_on reads a condition's value as the start when it names "start", else as the end.
+    assert {condition.field for _, conditions in RULE for condition in conditions} <= {"start", "end"}

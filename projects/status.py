@@ -49,7 +49,7 @@ RULE: tuple[tuple[Status, tuple[Condition, ...]], ...] = (
 def status_on(start: dt.date | None, end: dt.date | None, today: dt.date) -> Status:
     """The status of a period with these first and last days, on the given day."""
     # Read once per exported record: plain loops, not all() over a generator with a dict of the bounds. RULE's
-    # conditions are on "start" or "end" only (a test below checks each line's fields).
+    # conditions are on "start" or "end" only (tests/projects/test_status.py checks it).
     for status, conditions in RULE:
         for condition in conditions:
             if not condition.holds(start if condition.field == "start" else end, today):

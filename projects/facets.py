@@ -84,10 +84,7 @@ class Facets:
         return self.bitmaps.in_title_order(self.matches, descending=descending) if self.bitmaps else None
 
     def label(self, facet: str, value: str) -> str | None:
-        vocabulary = VOCABULARY_LABELS.get(facet)
-        if vocabulary is not None and value in vocabulary.values:
-            return vocabulary(value).label  # the index keeps the code; its label is the vocabulary's, translated
-        return self.labels.get((facet, value))
+        return _vocabulary_label(facet, value) or self.labels.get((facet, value))
 
 
 # --- the bitmaps ---------------------------------------------------------------------------------
@@ -733,10 +730,16 @@ def _lead_partners(bitmaps: Bitmaps, base: int, chosen: dict, labels: dict) -> l
 
 def _label(kind: Facet, value: str, labels: dict) -> str:
     """A value's label: a vocabulary's, translated (the index keeps the code), or the one the index stores."""
-    vocabulary = VOCABULARY_LABELS.get(kind)
+    return _vocabulary_label(kind, value) or labels.get((kind.value, value), value)
+
+
+def _vocabulary_label(facet: str, value: str):
+    """The label of a vocabulary's code (a theme, a target group, a kind), translated when shown: the bitmaps that
+    keep it serve every language. None for a value of another facet, or a code no longer in its vocabulary."""
+    vocabulary = VOCABULARY_LABELS.get(facet)
     if vocabulary is not None and value in vocabulary.values:
         return vocabulary(value).label
-    return labels.get((kind.value, value), value)
+    return None
 
 
 def _list_position(kind: Facet) -> Callable[[str, str], object]:

@@ -29,7 +29,7 @@ from registry.sql import among
 from . import periods, status
 from .models import Participation, Programme, Project, ProjectTargetGroup, ProjectTheme, Territory
 from .names import tidy_name
-from .sql import CompiledQuery, Joined
+from .sql import CompiledQuery, Joined, read_ahead
 
 EXPORT_COLUMNS = [
     "slug",
@@ -187,7 +187,7 @@ def text_lines(text: str) -> list[str]:
 
 class ProgrammeFunders:
     """Every programme's parent, funders and the reason the registry gives for them, read in one query the
-    first time a record needs them (programmes are counted in hundreds), to tell which funders a project
+    first time they are needed (programmes are counted in hundreds), to tell which funders a project
     has through its programmes."""
 
     def __init__(self):
@@ -197,7 +197,10 @@ class ProgrammeFunders:
         self.because: dict[int, str] = {}
         self.funders: dict[int, list[str]] = {}
 
-    def _load(self) -> None:
+    def load(self) -> None:
+        """Read them, if not read yet."""
+        if self._loaded:
+            return
         rows = Programme.objects.order_by("funders__name", "pk").values_list(
             "pk", "parent_id", "name", "funders_inferred_because", "funders__name"
         )
@@ -212,8 +215,7 @@ class ProgrammeFunders:
         """The funders of these programmes (in their order), and of the programmes above them, that are not
         among the funders `named` for the project: {"name", "programme" (the one that names the funder),
         "because" (why the registry names that programme's funders; empty when a source names them)}."""
-        if not self._loaded:
-            self._load()
+        self.load()
         seen, found = set(named), []
         for pk in programme_ids:
             visited = set()
@@ -262,6 +264,9 @@ class _Shared:
         self.municipality_codes = KeptAcrossChunks(_municipality_codes, empty=(), weight=len)
         self.funders_of_programmes = ProgrammeFunders()
 
+    def chunk(self, ids: list[int], rows: list[list[tuple]]) -> _Chunk:
+        return _Chunk(ids, rows, self)
+
 
 def export_records(projects: QuerySet, *, chunk_size: int) -> Iterator[dict]:
     """The record of every project in the queryset, in its order, equal to `project_record`'s.
@@ -269,70 +274,96 @@ def export_records(projects: QuerySet, *, chunk_size: int) -> Iterator[dict]:
     Only the projects' ids are read from the queryset (whatever its filters, one query streamed by
     the database); the records are then made a chunk of ids at a time from plain rows, in the same
     few queries per chunk whatever its size, so memory stays flat however many projects there are.
+    On PostgreSQL the database reads the next chunk's rows while this chunk's records are made
+    (`projects.sql.read_ahead`, which says what that asks of the caller).
     """
     ids = projects.prefetch_related(None).values_list("pk", flat=True).iterator(chunk_size=chunk_size)
-    shared = _Shared()
+    chunks = iter(lambda: list(islice(ids, chunk_size)), [])
     today = timezone.localdate()
-    while chunk := list(islice(ids, chunk_size)):
-        yield from _chunk_records(chunk, shared, today)
+    try:
+        for chunk in read_ahead(chunks, CHUNK_QUERIES, then=_Shared().chunk):
+            yield from chunk.records(today)
+    finally:
+        # The ids' server-side cursor closed now, not when the garbage collector finds it (a traceback that holds
+        # this frame can keep it for long): by then the transaction it was opened in may be gone.
+        ids.close()
 
 
 def records_of(ids: list[int]) -> list[dict]:
     """The records of these projects, in this order, made at once (a page of the API): no query for the ids."""
-    return list(_chunk_records(list(ids), _Shared(), timezone.localdate())) if ids else []
+    if not ids:
+        return []
+    ids = list(ids)
+    return list(_Shared().chunk(ids, [query.rows(ids) for query in CHUNK_QUERIES]).records(timezone.localdate()))
 
 
-def _chunk_records(ids: list[int], shared: _Shared, today: dt.date) -> Iterator[dict]:
-    """The records of a chunk of ids, in their order, from 7 queries whatever the chunk's size (5 when
-    its organisations and territories were all read by an earlier chunk), and one for the programmes'
-    funders in the whole export: the projects, their roles, their named links (funders, programmes and
-    related projects, in one query), their territories, their codes (themes and target groups, in one
-    query), and the names and municipality codes not read yet.
+class _Chunk:
+    """A chunk of projects' rows, from which their records are made: read by the 5 `CHUNK_QUERIES` whatever the
+    chunk's size, then by one query each for the organisations' names and the territories' municipality codes not
+    read by an earlier chunk, and, once in the whole export, one for the programmes' funders.
 
     What is kept for the whole chunk is tuples of plain values (the rows, each project's links, its JSON
     fields still as text), which Python's cycle collector soon stops tracking: lists and decoded JSON kept
     that long were scanned by full collections over and over (20 for 100,000 projects against 2 now, a
     sixth of the export's time)."""
-    plain = RECORD_FIELDS[: -len(JSON_FIELDS)]
-    fields = {row[0]: row[1:] for row in FIELD_ROWS.rows(ids)}
-    participations = _grouped(PARTICIPATION_ROWS.rows(ids))
-    funders, programmes, related = _named_links(ids)
-    territories = _grouped(TERRITORY_ROWS.rows(ids))
-    codes = _codes_of(ids)
-    themes, direct, indirect = codes[""], codes[DIRECT], codes[INDIRECT]
-    names = shared.partner_names.load(link[0] for links in participations.values() for link in links)
-    places = shared.municipality_codes.load(link[0] for links in territories.values() for link in links)
-    funders_of_programmes = shared.funders_of_programmes
-    for pk in ids:
-        if pk not in fields:  # deleted since its id was read
-            continue
-        links = territories.get(pk, ())
-        if len(links) == 1:
-            municipalities = list(places[links[0][0]])
-        else:
-            municipalities = sorted({code for link in links for code in places[link[0]]})
-        row = fields[pk]
-        named_funders = funders.get(pk, ())
-        its_programmes = programmes.get(pk, ())
-        yield make_record(
-            (*row[: len(plain)], *map(orjson.loads, row[len(plain) :])),
-            partners=[
-                (names[partner_id], role, unit, because)
-                for partner_id, role, unit, because in participations.get(pk, ())
-            ],
-            funders=named_funders,
-            programme_funders=funders_of_programmes.reached([pk_ for pk_, _ in its_programmes], named_funders)
-            if its_programmes
-            else [],
-            programmes=[name for _, name in its_programmes],
-            territories=[(name, basis, len(places[territory_id]), note) for territory_id, name, basis, note in links],
-            municipalities=municipalities,
-            themes=themes[pk].split(",") if pk in themes else (),
-            target_groups=direct[pk].split(",") if pk in direct else (),
-            target_groups_indirect=indirect[pk].split(",") if pk in indirect else (),
-            related=list(related.get(pk, ())),
-            today=today,
-        )
+
+    def __init__(self, ids: list[int], rows: list[list[tuple]], shared: _Shared):
+        field_rows, participation_rows, named_link_rows, territory_rows, code_rows = rows
+        self.ids = ids
+        self.fields = {row[0]: row[1:] for row in field_rows}
+        self.participations = _grouped(participation_rows)
+        self.funders, self.programmes, self.related = _named_links(named_link_rows)
+        self.territories = _grouped(territory_rows)
+        self.codes = _codes_of(code_rows)
+        self.names = shared.partner_names.load(link[0] for links in self.participations.values() for link in links)
+        self.places = shared.municipality_codes.load(link[0] for links in self.territories.values() for link in links)
+        self.funders_of_programmes = shared.funders_of_programmes
+        if self.programmes:
+            # Read now, not by the first record that needs them: the next chunk's queries may be on their way.
+            self.funders_of_programmes.load()
+
+    def records(self, today: dt.date) -> Iterator[dict]:
+        """The records of the chunk's projects, in the order of its ids."""
+        plain = len(RECORD_FIELDS) - len(JSON_FIELDS)
+        fields, participations, territories, names, places = (
+            self.fields, self.participations, self.territories, self.names, self.places
+        )  # fmt: skip
+        funders, programmes, related, funders_of_programmes = (
+            self.funders, self.programmes, self.related, self.funders_of_programmes
+        )  # fmt: skip
+        themes, direct, indirect = self.codes[""], self.codes[DIRECT], self.codes[INDIRECT]
+        for pk in self.ids:
+            if pk not in fields:  # deleted since its id was read
+                continue
+            links = territories.get(pk, ())
+            if len(links) == 1:
+                municipalities = list(places[links[0][0]])
+            else:
+                municipalities = sorted({code for link in links for code in places[link[0]]})
+            row = fields[pk]
+            named_funders = funders.get(pk, ())
+            its_programmes = programmes.get(pk, ())
+            yield make_record(
+                (*row[:plain], *map(orjson.loads, row[plain:])),
+                partners=[
+                    (names[partner_id], role, unit, because)
+                    for partner_id, role, unit, because in participations.get(pk, ())
+                ],
+                funders=named_funders,
+                programme_funders=funders_of_programmes.reached([pk_ for pk_, _ in its_programmes], named_funders)
+                if its_programmes
+                else [],
+                programmes=[name for _, name in its_programmes],
+                territories=[
+                    (name, basis, len(places[territory_id]), note) for territory_id, name, basis, note in links
+                ],
+                municipalities=municipalities,
+                themes=themes[pk].split(",") if pk in themes else (),
+                target_groups=direct[pk].split(",") if pk in direct else (),
+                target_groups_indirect=indirect[pk].split(",") if pk in indirect else (),
+                related=list(related.get(pk, ())),
+                today=today,
+            )
 
 
 # The queries of a chunk's records, compiled once (projects.sql.CompiledQuery): for the twenty records of a page of
@@ -421,14 +452,15 @@ NAMED_LINK_ROWS = CompiledQuery(_named_link_rows)
 CODE_ROWS = CompiledQuery(_code_rows)
 PARTNER_NAME_ROWS = CompiledQuery(_partner_name_rows)
 MUNICIPALITY_CODE_ROWS = CompiledQuery(_municipality_code_rows)
+# What a chunk is read from, in the order _Chunk takes their rows; sent together (projects.sql.read_ahead).
+CHUNK_QUERIES = (FIELD_ROWS, PARTICIPATION_ROWS, NAMED_LINK_ROWS, TERRITORY_ROWS, CODE_ROWS)
 
 _FUNDER, _PROGRAMME, _RELATED = 0, 1, 2
 
 
-def _named_links(ids: list[int]) -> tuple[dict[int, tuple], dict[int, tuple], dict[int, tuple]]:
+def _named_links(rows: list[tuple]) -> tuple[dict[int, tuple], dict[int, tuple], dict[int, tuple]]:
     """Each project's funders' names (in name order), (id, name) of its programmes (in name order), and
-    the sorted slugs of its related published projects, read in one query."""
-    rows = NAMED_LINK_ROWS.rows(ids)
+    the sorted slugs of its related published projects, from the rows of NAMED_LINK_ROWS."""
     funders: dict[int, tuple] = {}
     programmes: dict[int, tuple] = {}
     related: dict[int, tuple] = {}
@@ -445,11 +477,10 @@ def _named_links(ids: list[int]) -> tuple[dict[int, tuple], dict[int, tuple], di
 _project_and_kind = operator.itemgetter(0, 1)
 
 
-def _codes_of(ids: list[int]) -> dict[str, dict[int, str]]:
+def _codes_of(rows: list[tuple]) -> dict[str, dict[int, str]]:
     """Each project's theme codes (under "") and target-group codes by reach (under "direct" and "indirect"),
-    joined by commas in no particular order, read in one query of one row per project and kind."""
-    rows = CODE_ROWS.rows(ids)
-    # Flat dicts of strings, which the cycle collector does not track (see _chunk_records).
+    joined by commas in no particular order, from the rows of CODE_ROWS (one per project and kind)."""
+    # Flat dicts of strings, which the cycle collector does not track (see _Chunk).
     found: dict[str, dict[int, str]] = {"": {}, DIRECT: {}, INDIRECT: {}}
     for project_id, group, joined in rows:
         found[group][project_id] = joined

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import connections
 from django.db.models import Aggregate, QuerySet, TextField, Value
+from psycopg import Pipeline
 
 from registry.sql import AmongIds
 
 from .prepared import PreparingCursor
+
+T = TypeVar("T")
 
 
 class Joined(Aggregate):
@@ -44,9 +49,19 @@ class CompiledQuery:
 
     def rows(self, ids: Sequence[int], using: str = "default") -> list[tuple]:
         connection = connections[using]
-        sample = AmongIds.parameter(connection.vendor, self.SAMPLE)
-        if sample is None:
+        statement = self.statement(ids, using)
+        if statement is None:
             return list(self.build(ids).using(using))  # ids bound one by one: the SQL differs with their number
+        with statement_cursor(connection) as cursor:
+            cursor.execute(*statement)
+            return cursor.fetchall()
+
+    def statement(self, ids: Sequence[int], using: str = "default") -> tuple[str, list] | None:
+        """The SQL and parameters that read the rows of these ids; None on a database that binds them one by one."""
+        vendor = connections[using].vendor
+        sample = AmongIds.parameter(vendor, self.SAMPLE)
+        if sample is None:
+            return None
         if using not in self.compiled:
             sql, params = self.build(self.SAMPLE).query.get_compiler(using).as_sql()
             params = list(params)
@@ -57,10 +72,80 @@ class CompiledQuery:
         sql, params, slots = self.compiled[using]
         params = list(params)
         for slot in slots:
-            params[slot] = AmongIds.parameter(connection.vendor, ids)
-        with statement_cursor(connection) as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
+            params[slot] = AmongIds.parameter(vendor, ids)
+        return sql, params
+
+
+def read_ahead(
+    chunks: Iterator[list[int]],
+    queries: Sequence[CompiledQuery],
+    then: Callable[[list[int], list[list[tuple]]], T],
+    using: str = "default",
+) -> Iterator[T]:
+    """`then(ids, rows)` for each chunk of ids, in order, `rows` being each query's rows for the chunk.
+
+    On PostgreSQL, the next chunk's queries are sent (in pipeline mode) before this chunk's result is handed over,
+    and their rows are read when the next result is asked for: the database runs them while the caller works on
+    this one, where otherwise Python and the database take turns (for an export, a third of its time was the
+    database's). `then` runs before the next chunk is sent, so that queries of its own are answered at once.
+
+    While a result is handed over the connection is in pipeline mode: a query made then is still answered (after
+    the chunk's), but a server-side cursor (`QuerySet.iterator()`) cannot be opened until the next result is asked
+    for or the iteration is closed.
+    """
+    connection = connections[using]
+    one_statement_each = all(query.statement(CompiledQuery.SAMPLE, using) for query in queries)
+    if connection.vendor != "postgresql" or not Pipeline.is_supported() or not one_statement_each:
+        for ids in chunks:
+            yield then(ids, [query.rows(ids, using) for query in queries])
+        return
+    ids = next(chunks, None)
+    sent = _SentQueries(connection, queries, ids, using) if ids else None
+    while sent is not None:
+        result = then(sent.ids, sent.rows())
+        ids = next(chunks, None)  # a server-side cursor's rows: read out of pipeline mode
+        sent = _SentQueries(connection, queries, ids, using) if ids else None
+        try:
+            yield result
+        except BaseException:  # the caller stopped (GeneratorExit) or failed: no result left behind on the connection
+            if sent is not None:
+                sent.close(*sys.exc_info())
+            raise
+
+
+class _SentQueries:
+    """A chunk's queries sent in pipeline mode, the database asked to send their rows as soon as it has them."""
+
+    def __init__(self, connection, queries: Sequence[CompiledQuery], ids: list[int], using: str):
+        self.ids = ids
+        self.pipeline = ExitStack()
+        try:
+            raw = _connected(connection)
+            self.cursors = [self.pipeline.enter_context(_wrapped_cursor(connection, raw)) for _ in queries]
+            # Entered after the cursors, so left before they close: the rows not read go to open cursors.
+            self.pipeline.enter_context(raw.pipeline())
+            for query, cursor in zip(queries, self.cursors, strict=True):
+                cursor.execute(*query.statement(ids, using))
+            # Without it, PostgreSQL keeps the rows until the pipeline is synced, that is until they are read.
+            raw.pgconn.send_flush_request()
+            raw.pgconn.flush()
+        except BaseException:
+            self.close(*sys.exc_info())
+            raise
+
+    def rows(self) -> list[list[tuple]]:
+        try:
+            rows = [cursor.fetchall() for cursor in self.cursors]
+        except BaseException:
+            self.close(*sys.exc_info())
+            raise
+        self.pipeline.close()  # out of pipeline mode: what the connection does next is answered as usual
+        return rows
+
+    def close(self, *error) -> None:
+        """Leave pipeline mode, discarding rows not read; with an exception being raised, psycopg logs a failure
+        to leave rather than raising it over that exception."""
+        self.pipeline.__exit__(*error)
 
 
 @contextmanager
@@ -73,12 +158,22 @@ def statement_cursor(connection) -> Iterator:
         with connection.cursor() as cursor:
             yield cursor
         return
-    # What connection.cursor() does before making a cursor: a stale connection is replaced, as for any query.
+    with _wrapped_cursor(connection, _connected(connection)) as cursor:
+        yield cursor
+
+
+def _connected(connection):
+    """The driver's connection, after what connection.cursor() does first: a stale connection is replaced, as for
+    any query."""
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     connection.validate_thread_sharing()
+    return connection.connection
+
+
+def _wrapped_cursor(connection, raw):
+    """A cursor of the driver's connection `raw`, preparing its statements where PREPARED_STATEMENTS allows, in
+    Django's cursor wrapper."""
     with connection.wrap_database_errors:
-        raw = PreparingCursor.on(connection.connection)
-    cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
-    with cursor:
-        yield cursor
+        cursor = PreparingCursor.on(raw) if settings.PREPARED_STATEMENTS else raw.cursor()
+    return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)

@@ -1,12 +1,13 @@
 """/projects/export.json and /projects/export.csv (projects/exports.py)."""
 
 import csv
+import gc
 import io
 import json
 
 import pytest
 from django.core.management import call_command
-from django.db import OperationalError, connection
+from django.db import DataError, OperationalError, connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -28,6 +29,7 @@ from tests.pages import content, export_csv, export_json, listed_titles
 from tests.projects.conftest import INFERRED_FUNDERS, NOTE
 
 pytestmark = pytest.mark.django_db
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="pipeline mode is PostgreSQL's")
 
 DOCUMENTED_FIELDS = [
     "slug",
@@ -358,8 +360,10 @@ def test_export_costs_the_same_queries_however_many_projects_it_holds(
 # --- the fast path: records from plain rows, chunk by chunk -----------------------------------
 
 
+@pytest.mark.parametrize("prepared", [True, False], ids=["prepared", "not-prepared"])
 @pytest.mark.parametrize("chunk_size", [1, 3, 1000])
-def test_fast_path_records_equal_project_record_for_every_project(varied_projects, chunk_size):
+def test_fast_path_records_equal_project_record_for_every_project(varied_projects, settings, chunk_size, prepared):
+    settings.PREPARED_STATEMENTS = prepared
     projects = Project.objects.order_by("pk")  # drafts too: the path reads whatever it is given
     expected = [exports.project_record(project) for project in projects.with_export_data()]
     assert list(exports.export_records(projects, chunk_size=chunk_size)) == expected
@@ -446,6 +450,82 @@ def test_export_queries_are_the_same_for_each_chunk_whatever_it_holds(client, mo
     # themes and target groups (one query), and the organisations' names and the territories' municipalities
     # (these two only for organisations and territories not seen yet). The programmes' funders are read once.
     assert per_chunk == 7
+
+
+# --- the next chunk read while this one's records are made (projects.sql.read_ahead) -------------
+
+
+def in_pipeline_mode() -> bool:
+    return connection.vendor == "postgresql" and connection.connection.pgconn.pipeline_status != 0
+
+
+def sent_with(ids: list[int], queries: list[dict]) -> int:
+    """How many of these logged queries read projects' rows by exactly these ids (a chunk's queries)."""
+    among = " = ANY('{" + ",".join(map(str, ids)) + "}'"
+    columns = ('"projects_project"."id"', 'project_id"')  # not an organisation's or a territory's id
+    return sum(any(column + among in query["sql"] for column in columns) for query in queries)
+
+
+@postgresql_only
+def test_the_next_chunks_queries_are_sent_before_this_chunks_records_are_handed_over(varied_projects):
+    projects = Project.objects.order_by("pk")
+    ids = list(projects.values_list("pk", flat=True))
+    expected = [exports.project_record(project) for project in projects.with_export_data()]
+    with CaptureQueriesContext(connection) as queries:
+        records = exports.export_records(projects, chunk_size=2)
+        first = next(records)
+        sent_before_the_first_record = sent_with(ids[2:4], queries.captured_queries)
+        pipelined_while_handed_over = in_pipeline_mode()
+        rest = list(records)
+    assert [first, *rest] == expected
+    assert sent_before_the_first_record == len(exports.CHUNK_QUERIES)
+    assert sent_with(ids[4:6], queries.captured_queries) == len(exports.CHUNK_QUERIES)  # each chunk's once
+    assert pipelined_while_handed_over
+    assert not in_pipeline_mode()
+
+
+def test_an_export_stopped_half_way_leaves_the_connection_as_it_was(varied_projects):
+    projects = Project.objects.order_by("pk")
+    ids = list(projects.values_list("pk", flat=True))
+    records = exports.export_records(projects, chunk_size=2)
+    next(records)
+    records.close()  # as a streamed response does when the client goes away
+    assert not in_pipeline_mode()
+    # A server-side cursor cannot be opened in pipeline mode.
+    assert list(projects.values_list("pk", flat=True).iterator(chunk_size=2)) == ids
+
+
+def test_queries_made_while_a_record_is_handed_over_are_answered(varied_projects):
+    projects = Project.objects.order_by("pk")
+    made = 0
+    for record in exports.export_records(projects, chunk_size=2):
+        assert Project.objects.get(slug=record["slug"]).title == record["title"]
+        made += 1
+    assert made == projects.count() > 4
+
+
+@postgresql_only
+def test_an_error_in_a_chunk_read_ahead_is_raised_and_leaves_the_connection_usable(varied_projects, monkeypatch):
+    projects = Project.objects.order_by("pk")
+    ids = list(projects.values_list("pk", flat=True))
+    statement = exports.TERRITORY_ROWS.statement
+
+    def fails_for_the_third_chunk(chunk, using="default"):
+        if list(chunk) == ids[4:6]:
+            return "SELECT 1 / (SELECT count(*) - count(*) FROM projects_project)", []
+        return statement(chunk, using)
+
+    monkeypatch.setattr(exports.TERRITORY_ROWS, "statement", fails_for_the_third_chunk)
+    handed_over = []
+    with pytest.raises(DataError, match="division by zero"), transaction.atomic():
+        handed_over.extend(exports.export_records(projects, chunk_size=2))
+    assert len(handed_over) == 4  # the first two chunks' records: the third's rows never came
+    assert not in_pipeline_mode()
+    assert list(projects.values_list("pk", flat=True).iterator(chunk_size=2)) == ids
+    # The export's own cursor over the ids was closed with the error, in its transaction; closed later by the
+    # garbage collector, it would fail (its transaction rolled back) and abort this one.
+    gc.collect()
+    assert Project.objects.count() == len(ids)
 
 
 def test_csv_line_writes_what_the_csv_module_writes():
@@ -536,7 +616,7 @@ def test_a_database_error_half_way_through_an_export_breaks_the_stream(client, m
     tag = word()
     for _ in range(5):
         make_project(title=f"{MARKER} {tag}")
-    made = exports._chunk_records
+    made = exports._Chunk
     chunks = iter(range(100))
 
     def fails_at_the_second_chunk(*args, **kwargs):
@@ -544,7 +624,7 @@ def test_a_database_error_half_way_through_an_export_breaks_the_stream(client, m
             raise OperationalError("server closed the connection unexpectedly")
         return made(*args, **kwargs)
 
-    monkeypatch.setattr(exports, "_chunk_records", fails_at_the_second_chunk)
+    monkeypatch.setattr(exports, "_Chunk", fails_at_the_second_chunk)
     response = client.get(url, {"q": tag})
     received = []
 

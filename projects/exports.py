@@ -14,6 +14,7 @@ import io
 import operator
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing
 from itertools import groupby, islice
 from typing import Any
 
@@ -265,6 +266,7 @@ class _Shared:
         self.funders_of_programmes = ProgrammeFunders()
 
     def chunk(self, ids: list[int], rows: list[list[tuple]]) -> _Chunk:
+        """A chunk of this export, from its ids and the rows of each of `CHUNK_QUERIES`."""
         return _Chunk(ids, rows, self)
 
 
@@ -281,8 +283,11 @@ def export_records(projects: QuerySet, *, chunk_size: int) -> Iterator[dict]:
     chunks = iter(lambda: list(islice(ids, chunk_size)), [])
     today = timezone.localdate()
     try:
-        for chunk in read_ahead(chunks, CHUNK_QUERIES, then=_Shared().chunk):
-            yield from chunk.records(today)
+        # Closed before the ids' cursor, whatever the way out: a cursor cannot be closed in pipeline mode.
+        with closing(read_ahead(chunks, CHUNK_QUERIES, then=_Shared().chunk)) as read:
+            for chunk in read:
+                yield from chunk.records(today)
+                del chunk  # freed before the next chunk is made, not after
     finally:
         # The ids' server-side cursor closed now, not when the garbage collector finds it (a traceback that holds
         # this frame can keep it for long): by then the transaction it was opened in may be gone.
@@ -308,7 +313,7 @@ class _Chunk:
     sixth of the export's time)."""
 
     def __init__(self, ids: list[int], rows: list[list[tuple]], shared: _Shared):
-        field_rows, participation_rows, named_link_rows, territory_rows, code_rows = rows
+        participation_rows, named_link_rows, territory_rows, code_rows, field_rows = rows
         self.ids = ids
         self.fields = {row[0]: row[1:] for row in field_rows}
         self.participations = _grouped(participation_rows)
@@ -452,8 +457,9 @@ NAMED_LINK_ROWS = CompiledQuery(_named_link_rows)
 CODE_ROWS = CompiledQuery(_code_rows)
 PARTNER_NAME_ROWS = CompiledQuery(_partner_name_rows)
 MUNICIPALITY_CODE_ROWS = CompiledQuery(_municipality_code_rows)
-# What a chunk is read from, in the order _Chunk takes their rows; sent together (projects.sql.read_ahead).
-CHUNK_QUERIES = (FIELD_ROWS, PARTICIPATION_ROWS, NAMED_LINK_ROWS, TERRITORY_ROWS, CODE_ROWS)
+# What a chunk is read from, in the order _Chunk takes their rows; sent together (projects.sql.read_ahead), the
+# projects' own fields last: their rows, 4 MB for 2,500 projects, can fill the socket and hold up the queries after.
+CHUNK_QUERIES = (PARTICIPATION_ROWS, NAMED_LINK_ROWS, TERRITORY_ROWS, CODE_ROWS, FIELD_ROWS)
 
 _FUNDER, _PROGRAMME, _RELATED = 0, 1, 2
 

@@ -7,8 +7,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import TypeVar
 
+import psycopg
 from django.conf import settings
 from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Aggregate, QuerySet, TextField, Value
 from psycopg import Pipeline
 
@@ -87,15 +90,21 @@ def read_ahead(
     On PostgreSQL, the next chunk's queries are sent (in pipeline mode) before this chunk's result is handed over,
     and their rows are read when the next result is asked for: the database runs them while the caller works on
     this one, where otherwise Python and the database take turns (for an export, a third of its time was the
-    database's). `then` runs before the next chunk is sent, so that queries of its own are answered at once.
+    database's). `then` runs before the next chunk is sent, so that queries of its own are answered at once. How
+    far the database gets depends on how much of their rows the connection's socket holds unread: put the queries
+    with the most rows last. Django's query log times only the sending of these queries, not their wait.
 
-    While a result is handed over the connection is in pipeline mode: a query made then is still answered (after
-    the chunk's), but a server-side cursor (`QuerySet.iterator()`) cannot be opened until the next result is asked
-    for or the iteration is closed.
+    While a result is handed over, the connection is in pipeline mode, in one implicit transaction: a read made
+    then is answered (after the chunk's queries), but a write cannot count its rows, the transaction cannot be
+    changed (`transaction.atomic()` outside a transaction fails) and no server-side cursor (`QuerySet.iterator()`)
+    can be opened, until the next result is asked for or the iteration is closed.
     """
     connection = connections[using]
-    one_statement_each = all(query.statement(CompiledQuery.SAMPLE, using) for query in queries)
-    if connection.vendor != "postgresql" or not Pipeline.is_supported() or not one_statement_each:
+    if (
+        connection.vendor != "postgresql"
+        or not Pipeline.is_supported()
+        or not all(query.statement(CompiledQuery.SAMPLE, using) for query in queries)  # ids bound one by one
+    ):
         for ids in chunks:
             yield then(ids, [query.rows(ids, using) for query in queries])
         return
@@ -111,24 +120,31 @@ def read_ahead(
             if sent is not None:
                 sent.close(*sys.exc_info())
             raise
+        del result  # this chunk's result freed before the next one is made, not after
 
 
 class _SentQueries:
-    """A chunk's queries sent in pipeline mode, the database asked to send their rows as soon as it has them."""
+    """A chunk's queries sent in pipeline mode, the database asked to send all their rows without waiting to be
+    synced."""
 
-    def __init__(self, connection, queries: Sequence[CompiledQuery], ids: list[int], using: str):
+    def __init__(self, connection: BaseDatabaseWrapper, queries: Sequence[CompiledQuery], ids: list[int], using: str):
         self.ids = ids
-        self.pipeline = ExitStack()
+        self.connection = connection
+        self.exits = ExitStack()
         try:
             raw = _connected(connection)
-            self.cursors = [self.pipeline.enter_context(_wrapped_cursor(connection, raw)) for _ in queries]
-            # Entered after the cursors, so left before they close: the rows not read go to open cursors.
-            self.pipeline.enter_context(raw.pipeline())
+            self.cursors = [self.exits.enter_context(_wrapped_cursor(connection, raw)) for _ in queries]
+            with connection.wrap_database_errors:
+                # Entered after the cursors, so left before they close: the rows not read go to open cursors.
+                self.exits.enter_context(raw.pipeline())
             for query, cursor in zip(queries, self.cursors, strict=True):
                 cursor.execute(*query.statement(ids, using))
-            # Without it, PostgreSQL keeps the rows until the pipeline is synced, that is until they are read.
-            raw.pgconn.send_flush_request()
-            raw.pgconn.flush()
+            with connection.wrap_database_errors:
+                # PostgreSQL sends rows as its output buffer fills; without this, the last of them (a small result's
+                # only ones) and the end of each query would wait for the pipeline's sync, that is for them to be read.
+                # Bytes the socket does not take now leave with the next message.
+                raw.pgconn.send_flush_request()
+                raw.pgconn.flush()
         except BaseException:
             self.close(*sys.exc_info())
             raise
@@ -139,13 +155,14 @@ class _SentQueries:
         except BaseException:
             self.close(*sys.exc_info())
             raise
-        self.pipeline.close()  # out of pipeline mode: what the connection does next is answered as usual
+        with self.connection.wrap_database_errors:
+            self.exits.close()  # out of pipeline mode: what the connection does next is answered as usual
         return rows
 
     def close(self, *error) -> None:
         """Leave pipeline mode, discarding rows not read; with an exception being raised, psycopg logs a failure
         to leave rather than raising it over that exception."""
-        self.pipeline.__exit__(*error)
+        self.exits.__exit__(*error)
 
 
 @contextmanager
@@ -162,7 +179,7 @@ def statement_cursor(connection) -> Iterator:
         yield cursor
 
 
-def _connected(connection):
+def _connected(connection: BaseDatabaseWrapper) -> psycopg.Connection:
     """The driver's connection, after what connection.cursor() does first: a stale connection is replaced, as for
     any query."""
     connection.close_if_health_check_failed()
@@ -171,7 +188,7 @@ def _connected(connection):
     return connection.connection
 
 
-def _wrapped_cursor(connection, raw):
+def _wrapped_cursor(connection: BaseDatabaseWrapper, raw: psycopg.Connection) -> CursorWrapper:
     """A cursor of the driver's connection `raw`, preparing its statements where PREPARED_STATEMENTS allows, in
     Django's cursor wrapper."""
     with connection.wrap_database_errors:

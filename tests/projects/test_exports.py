@@ -504,28 +504,72 @@ def test_queries_made_while_a_record_is_handed_over_are_answered(varied_projects
     assert made == projects.count() > 4
 
 
+def failing_for(ids: list[int], monkeypatch) -> None:
+    """The territories' query of the chunk of these ids fails in the database (a division by zero)."""
+    statement = exports.TERRITORY_ROWS.statement
+
+    def fails_for_that_chunk(chunk, using="default"):
+        if list(chunk) == ids:
+            return "SELECT 1 / (SELECT count(*) - count(*) FROM projects_project)", []
+        return statement(chunk, using)
+
+    monkeypatch.setattr(exports.TERRITORY_ROWS, "statement", fails_for_that_chunk)
+
+
 @postgresql_only
 def test_an_error_in_a_chunk_read_ahead_is_raised_and_leaves_the_connection_usable(varied_projects, monkeypatch):
     projects = Project.objects.order_by("pk")
     ids = list(projects.values_list("pk", flat=True))
-    statement = exports.TERRITORY_ROWS.statement
-
-    def fails_for_the_third_chunk(chunk, using="default"):
-        if list(chunk) == ids[4:6]:
-            return "SELECT 1 / (SELECT count(*) - count(*) FROM projects_project)", []
-        return statement(chunk, using)
-
-    monkeypatch.setattr(exports.TERRITORY_ROWS, "statement", fails_for_the_third_chunk)
+    failing_for(ids[4:6], monkeypatch)
     handed_over = []
     with pytest.raises(DataError, match="division by zero"), transaction.atomic():
         handed_over.extend(exports.export_records(projects, chunk_size=2))
     assert len(handed_over) == 4  # the first two chunks' records: the third's rows never came
     assert not in_pipeline_mode()
     assert list(projects.values_list("pk", flat=True).iterator(chunk_size=2)) == ids
-    # The export's own cursor over the ids was closed with the error, in its transaction; closed later by the
-    # garbage collector, it would fail (its transaction rolled back) and abort this one.
+
+
+@postgresql_only
+def test_an_export_that_fails_closes_its_cursor_over_the_ids_in_its_own_transaction(varied_projects, monkeypatch):
+    projects = Project.objects.order_by("pk")
+    ids = list(projects.values_list("pk", flat=True))
+    failing_for(ids[4:6], monkeypatch)
+    with pytest.raises(DataError), transaction.atomic():
+        list(exports.export_records(projects, chunk_size=2))
+    # Closed later by the garbage collector, after its transaction was rolled back, the cursor would fail to
+    # close and abort the transaction of whatever runs then.
     gc.collect()
     assert Project.objects.count() == len(ids)
+
+
+# Outside a transaction, as the site runs: each chunk's pipeline is a transaction of its own.
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_records_read_ahead_are_project_records(seeded):
+    assert connection.get_autocommit()
+    projects = Project.objects.order_by("pk")
+    expected = [exports.project_record(project) for project in projects.with_export_data()]
+    assert list(exports.export_records(projects, chunk_size=3)) == expected
+    assert len(expected) > 6
+    assert not in_pipeline_mode()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_an_export_that_fails_leaves_the_connection_usable(seeded, monkeypatch):
+    projects = Project.objects.order_by("pk")
+    ids = list(projects.values_list("pk", flat=True))
+    failing_for(ids[3:6], monkeypatch)
+    with pytest.raises(DataError, match="division by zero"):
+        list(exports.export_records(projects, chunk_size=3))
+    assert not in_pipeline_mode()
+    assert connection.get_autocommit()
+    monkeypatch.undo()
+    assert [record["slug"] for record in exports.export_records(projects, chunk_size=3)] == list(
+        projects.values_list("slug", flat=True)
+    )
 
 
 def test_csv_line_writes_what_the_csv_module_writes():

@@ -15,6 +15,7 @@ import operator
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
+from functools import partial
 from itertools import groupby, islice
 from typing import Any
 
@@ -191,7 +192,8 @@ class ProgrammeFunders:
     first time they are needed (programmes are counted in hundreds), to tell which funders a project
     has through its programmes."""
 
-    def __init__(self):
+    def __init__(self, using: str | None = None):
+        self.using = using  # None: where the router sends the read
         self._loaded = False
         self.parents: dict[int, int | None] = {}
         self.names: dict[int, str] = {}
@@ -202,8 +204,10 @@ class ProgrammeFunders:
         """Read them, if not read yet."""
         if self._loaded:
             return
-        rows = Programme.objects.order_by("funders__name", "pk").values_list(
-            "pk", "parent_id", "name", "funders_inferred_because", "funders__name"
+        rows = (
+            Programme.objects.using(self.using)
+            .order_by("funders__name", "pk")
+            .values_list("pk", "parent_id", "name", "funders_inferred_because", "funders__name")
         )
         for pk, parent_id, name, because, funder in rows:
             self.parents[pk], self.names[pk], self.because[pk] = parent_id, name, because
@@ -260,10 +264,10 @@ class _Shared:
     """What the chunks of one export share: organisation names and territories' municipality codes kept
     across chunks (see KeptAcrossChunks), and the programmes' funders."""
 
-    def __init__(self):
-        self.partner_names = KeptAcrossChunks(_partner_names)
-        self.municipality_codes = KeptAcrossChunks(_municipality_codes, empty=(), weight=len)
-        self.funders_of_programmes = ProgrammeFunders()
+    def __init__(self, using: str | None = None):
+        self.partner_names = KeptAcrossChunks(partial(_partner_names, using=using))
+        self.municipality_codes = KeptAcrossChunks(partial(_municipality_codes, using=using), empty=(), weight=len)
+        self.funders_of_programmes = ProgrammeFunders(using)
 
     def chunk(self, ids: list[int], rows: list[list[tuple]]) -> _Chunk:
         """A chunk of this export, from its ids and the rows of each of `CHUNK_QUERIES`."""
@@ -278,13 +282,22 @@ def export_records(projects: QuerySet, *, chunk_size: int) -> Iterator[dict]:
     few queries per chunk whatever its size, so memory stays flat however many projects there are.
     On PostgreSQL the database reads the next chunk's rows while this chunk's records are made
     (`projects.sql.read_ahead`, which says what that asks of the caller).
+
+    Every read goes to the database the queryset reads from, chosen now: a streamed answer is read after the
+    middleware has returned, when the router no longer knows that a visitor asked (registry.routers) and would
+    send the export to the primary, not the replica.
     """
+    return _records(projects.using(projects.db), chunk_size)
+
+
+def _records(projects: QuerySet, chunk_size: int) -> Iterator[dict]:
     ids = projects.prefetch_related(None).values_list("pk", flat=True).iterator(chunk_size=chunk_size)
     chunks = iter(lambda: list(islice(ids, chunk_size)), [])
     today = timezone.localdate()
     try:
         # Closed before the ids' cursor, whatever the way out: a cursor cannot be closed in pipeline mode.
-        with closing(read_ahead(chunks, CHUNK_QUERIES, then=_Shared().chunk)) as read:
+        shared = _Shared(projects.db)
+        with closing(read_ahead(chunks, CHUNK_QUERIES, then=shared.chunk, using=projects.db)) as read:
             for chunk in read:
                 yield from chunk.records(today)
                 del chunk  # freed before the next chunk is made, not after
@@ -525,15 +538,15 @@ class KeptAcrossChunks:
         return self.values
 
 
-def _partner_names(partner_ids: list[int]) -> dict[int, str]:
-    return dict(PARTNER_NAME_ROWS.rows(partner_ids))
+def _partner_names(partner_ids: list[int], using: str | None) -> dict[int, str]:
+    return dict(PARTNER_NAME_ROWS.rows(partner_ids, using))
 
 
-def _municipality_codes(territory_ids: list[int]) -> dict[int, tuple[str, ...]]:
+def _municipality_codes(territory_ids: list[int], using: str | None) -> dict[int, tuple[str, ...]]:
     """Each territory's municipality codes, sorted; one string per code however many territories hold it."""
     return {
         territory_id: tuple(sorted(map(sys.intern, codes.split(","))))
-        for territory_id, codes in MUNICIPALITY_CODE_ROWS.rows(territory_ids)
+        for territory_id, codes in MUNICIPALITY_CODE_ROWS.rows(territory_ids, using)
     }
 
 

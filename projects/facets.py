@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from itertools import chain, groupby
 
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.db import DatabaseError, connection, connections
+from django.db import DatabaseError, connection, connections, router
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
@@ -667,7 +667,8 @@ FACET_IDS = f"SELECT project_id FROM {ProjectFacet._meta.db_table} WHERE facet =
 
 
 def _facet_ids(facet: str, value: str, among: list[int] | None) -> list[int]:
-    return _array_of_ids(FACET_IDS, [str(facet), value], among, prepared=True)
+    using = router.db_for_read(ProjectFacet)
+    return _array_of_ids(FACET_IDS, [str(facet), value], among, using=using, prepared=True)
 
 
 def _fetch_ids(ids: QuerySet, among: list[int] | None = None) -> list[int]:
@@ -679,17 +680,19 @@ def _fetch_ids(ids: QuerySet, among: list[int] | None = None) -> list[int]:
             return list(ids)
         wanted = set(among)
         return [pk for pk in ids if pk in wanted]  # the embedded database holds few projects
-    return _array_of_ids(*ids.query.sql_with_params(), among)
+    return _array_of_ids(*ids.query.sql_with_params(), among, using=ids.db)
 
 
-def _array_of_ids(sql: str, params, among: list[int] | None, *, prepared: bool = False) -> list[int]:
-    """The ids a one-column SELECT gives (those of them `among` these, if given), read on PostgreSQL as one array;
-    `prepared`, for a statement written by hand, whose SQL the server can prepare (projects.sql.statement_cursor)."""
+def _array_of_ids(sql: str, params, among: list[int] | None, *, using: str, prepared: bool = False) -> list[int]:
+    """The ids a one-column SELECT gives (those of them `among` these, if given), read on PostgreSQL as one array
+    from the database `using`; `prepared`, for a statement written by hand, whose SQL the server can prepare
+    (projects.sql.statement_cursor)."""
     sql, params = f"SELECT array_agg(selected.id) FROM ({sql}) AS selected(id)", list(params)
     if among is not None:
         sql += " WHERE selected.id = ANY(%s::bigint[])"
         params.append(AmongIds.parameter("postgresql", among))
-    with statement_cursor(connection) if prepared else connection.cursor() as cursor:
+    reading = connections[using]
+    with statement_cursor(reading) if prepared else reading.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()[0] or []
 

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import F, Q, QuerySet
 
 from .models import ProjectSearch, ProjectWords, SearchTerm
@@ -94,7 +94,7 @@ def suggestion(words: Words) -> Words | None:
 
 def _closest(word: str) -> str | None:
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+        with connections[router.db_for_read(SearchTerm)].cursor() as cursor:
             # set_limit() makes `%` (which the trigram index serves) use the same threshold.
             cursor.execute("SELECT set_limit(%s)", [SUGGESTION_SIMILARITY])
             cursor.execute(

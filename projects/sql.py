@@ -9,7 +9,7 @@ from typing import TypeVar
 
 import psycopg
 from django.conf import settings
-from django.db import connections
+from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Aggregate, QuerySet, TextField, Value
@@ -49,8 +49,15 @@ class CompiledQuery:
     def __init__(self, build: Callable[[Sequence[int]], QuerySet]):
         self.build = build
         self.compiled: dict[str, tuple[str, list, list[int]]] = {}
+        self.model = None
 
-    def rows(self, ids: Sequence[int], using: str = "default") -> list[tuple]:
+    def rows(self, ids: Sequence[int], using: str | None = None) -> list[tuple]:
+        """The rows of these ids, from the database `using`; by default where the router sends a read of the query's
+        model (a visitor's page: the replica, if there is one)."""
+        if using is None:
+            if self.model is None:
+                self.model = self.build(self.SAMPLE).model
+            using = router.db_for_read(self.model)
         connection = connections[using]
         statement = self.statement(ids, using)
         if statement is None:
@@ -83,9 +90,10 @@ def read_ahead(
     chunks: Iterator[list[int]],
     queries: Sequence[CompiledQuery],
     then: Callable[[list[int], list[list[tuple]]], T],
-    using: str = "default",
+    using: str,
 ) -> Iterator[T]:
-    """`then(ids, rows)` for each chunk of ids, in order, `rows` being each query's rows for the chunk.
+    """`then(ids, rows)` for each chunk of ids, in order, `rows` being each query's rows for the chunk from the
+    database `using` (which `then`'s own reads should use too, so that a chunk is read from one copy of the data).
 
     On PostgreSQL, the next chunk's queries are sent (in pipeline mode) before this chunk's result is handed over,
     and their rows are read when the next result is asked for: the database runs them while the caller works on

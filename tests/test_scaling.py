@@ -20,8 +20,10 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 
-from projects.models import Project
+from projects.models import Municipality, Project
 from registry import routers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,6 +82,15 @@ editor.force_login(User.objects.create_superuser("redazione", password="x"))
 admin = editor.get(f"/admin/projects/project/{project.pk}/change/").content.decode()
 print("public:", "REPLICA" if "Letto dalla replica" in page else "PRIMARY")
 print("admin:", "REPLICA" if "Letto dalla replica" in admin else "PRIMARY")
+# The list's cards, the API's records and the exports (read after the view has returned, as they stream).
+answers = {
+    "list": visitor.get("/projects/", {"sort": "title"}).content,
+    "api": visitor.get("/api/v1/projects/", {"page_size": 100}).content,
+    "csv": b"".join(visitor.get("/projects/export.csv").streaming_content),
+    "json": b"".join(visitor.get("/projects/export.json").streaming_content),
+}
+for name, content in answers.items():
+    print(f"{name}:", "REPLICA" if "Letto dalla replica" in content.decode() else "PRIMARY")
 """
 
 
@@ -106,6 +117,8 @@ def test_with_a_replica_visitors_read_it_and_editors_read_the_primary(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "public: REPLICA" in result.stdout
     assert "admin: PRIMARY" in result.stdout
+    for answer in ("list", "api", "csv", "json"):
+        assert f"{answer}: REPLICA" in result.stdout
 
 
 def redis_is_running() -> bool:
@@ -146,3 +159,38 @@ def test_with_a_shared_cache_the_api_limit_counts_across_processes(tmp_path):
     assert first.stdout.split() == ["200", "200"], first.stderr
     assert second.stdout.split() == ["200", "429"]  # the third request of the minute, whichever process
     assert alone.stdout.split() == ["200", "200"]  # per-process cache: each process counts alone
+
+
+@pytest.fixture(scope="module")
+def replica_alias(django_db_setup):
+    """A second alias, "replica", for the same test database, made before the test's database access is set up
+    (which refuses aliases it was not told of): what a visitor's page reads can be told by the connection it used."""
+    connections.settings[routers.REPLICA] = dict(connections.settings["default"])
+    yield connections[routers.REPLICA]
+    connections[routers.REPLICA].close()
+    del connections[routers.REPLICA]
+    del connections.settings[routers.REPLICA]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the statements written by hand are PostgreSQL's")
+@pytest.mark.django_db(transaction=True, databases=["default", routers.REPLICA])
+def test_with_a_replica_a_visitors_list_and_export_read_nothing_from_the_primary(
+    replica_alias, seeded, client, monkeypatch
+):
+    monkeypatch.setattr(routers, "settings", SimpleNamespace(DATABASES={"default": {}, routers.REPLICA: {}}))
+    places = Municipality.objects.filter(territories__projects__is_published=True)
+    code = places.values_list("istat_code", flat=True)[0]
+    pages = [
+        f"/projects/?municipality={code}",  # a typed filter's projects, read by a statement written by hand
+        "/projects/?q=Cunneo",  # the words, and the closest known word (pg_trgm)
+        f"/api/v1/projects/?municipality={code}",  # the API's records
+        f"/projects/export.csv?municipality={code}",  # streamed after the view has returned
+    ]
+    with CaptureQueriesContext(connections["default"]) as primary, CaptureQueriesContext(replica_alias) as replica:
+        for page in pages:
+            response = client.get(page)
+            assert response.status_code == 200, page
+            content = b"".join(response.streaming_content) if response.streaming else response.content
+            assert content
+    assert [query["sql"] for query in primary.captured_queries] == []
+    assert len(replica.captured_queries) >= len(pages)

@@ -291,6 +291,7 @@ def export_records(projects: QuerySet, *, chunk_size: int) -> Iterator[dict]:
 
 
 def _records(projects: QuerySet, chunk_size: int) -> Iterator[dict]:
+    """`export_records`' records, every read on the database the queryset names."""
     ids = projects.prefetch_related(None).values_list("pk", flat=True).iterator(chunk_size=chunk_size)
     chunks = iter(lambda: list(islice(ids, chunk_size)), [])
     today = timezone.localdate()

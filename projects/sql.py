@@ -66,7 +66,7 @@ class CompiledQuery:
             cursor.execute(*statement)
             return cursor.fetchall()
 
-    def statement(self, ids: Sequence[int], using: str = "default") -> tuple[str, list] | None:
+    def statement(self, ids: Sequence[int], using: str) -> tuple[str, list] | None:
         """The SQL and parameters that read the rows of these ids; None on a database that binds them one by one."""
         vendor = connections[using].vendor
         sample = AmongIds.parameter(vendor, self.SAMPLE)

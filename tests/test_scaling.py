@@ -91,6 +91,9 @@ answers = {
 }
 for name, content in answers.items():
     print(f"{name}:", "REPLICA" if "Letto dalla replica" in content.decode() else "PRIMARY")
+fields = {"format": "0", "resource": "0", "projectresource_title": "on"}
+exported = editor.post("/admin/projects/project/export/", fields).content.decode()
+print("admin export:", "REPLICA" if "Letto dalla replica" in exported else "PRIMARY")
 """
 
 
@@ -119,6 +122,7 @@ def test_with_a_replica_visitors_read_it_and_editors_read_the_primary(tmp_path):
     assert "admin: PRIMARY" in result.stdout
     for answer in ("list", "api", "csv", "json"):
         assert f"{answer}: REPLICA" in result.stdout
+    assert "admin export: PRIMARY" in result.stdout
 
 
 def redis_is_running() -> bool:

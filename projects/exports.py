@@ -281,23 +281,16 @@ def export_records(projects: QuerySet, *, chunk_size: int) -> Iterator[dict]:
     the database); the records are then made a chunk of ids at a time from plain rows, in the same
     few queries per chunk whatever its size, so memory stays flat however many projects there are.
     On PostgreSQL the database reads the next chunk's rows while this chunk's records are made
-    (`projects.sql.read_ahead`, which says what that asks of the caller).
-
-    Every read goes to the database the queryset reads from, chosen now: a streamed answer is read after the
-    middleware has returned, when the router no longer knows that a visitor asked (registry.routers) and would
-    send the export to the primary, not the replica.
+    (`projects.sql.read_ahead`, which says what that asks of the caller). Every read goes to the database
+    the queryset reads from when the first record is asked for, so that the export reads one copy of the data.
     """
-    return _records(projects.using(projects.db), chunk_size)
-
-
-def _records(projects: QuerySet, chunk_size: int) -> Iterator[dict]:
-    """`export_records`' records, every read on the database the queryset names."""
+    projects = projects.using(projects.db)
     ids = projects.prefetch_related(None).values_list("pk", flat=True).iterator(chunk_size=chunk_size)
     chunks = iter(lambda: list(islice(ids, chunk_size)), [])
     today = timezone.localdate()
+    shared = _Shared(projects.db)
     try:
         # Closed before the ids' cursor, whatever the way out: a cursor cannot be closed in pipeline mode.
-        shared = _Shared(projects.db)
         with closing(read_ahead(chunks, CHUNK_QUERIES, then=shared.chunk, using=projects.db)) as read:
             for chunk in read:
                 yield from chunk.records(today)

@@ -9,7 +9,8 @@ RouteReadsMiddleware marks the requests; commands and tests, unmarked, use the p
 
 from __future__ import annotations
 
-from contextvars import ContextVar
+from collections.abc import Iterable, Iterator
+from contextvars import Context, ContextVar, copy_context
 
 from django.conf import settings
 
@@ -28,9 +29,25 @@ class RouteReadsMiddleware:
         public = request.method in ("GET", "HEAD") and not request.path.startswith("/admin/")
         token = _public_read.set(public)
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
+            if public and response.streaming and not response.is_async:
+                # A streamed answer (an export) is read after this returns, when the mark is gone: its reads are
+                # made in a copy of the request's context, so they go where the request's would.
+                response.streaming_content = _read_in(copy_context(), response.streaming_content)
+            return response
         finally:
             _public_read.reset(token)
+
+
+def _read_in(context: Context, parts: Iterable[bytes]) -> Iterator[bytes]:
+    """The parts, each made in `context`."""
+    parts = iter(parts)
+    while True:
+        try:
+            part = context.run(next, parts)
+        except StopIteration:
+            return
+        yield part
 
 
 class PrimaryReplicaRouter:

@@ -21,6 +21,7 @@ from types import SimpleNamespace
 import pytest
 from django.contrib.sessions.models import Session
 from django.db import connection, connections
+from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 
 from projects.models import Municipality, Project
@@ -68,6 +69,24 @@ def test_outside_a_visitors_request_reads_use_the_primary(monkeypatch):
     monkeypatch.setattr(routers, "settings", SimpleNamespace(DATABASES={"default": {}, "replica": {}}))
 
     assert routers.PrimaryReplicaRouter().db_for_read(Project) == "default"
+
+
+@pytest.mark.parametrize(("path", "public"), [("/projects/export.csv", True), ("/admin/projects/project/", False)])
+def test_a_streamed_answer_is_read_as_its_request_was_routed(rf, path, public):
+    marks = []
+
+    def parts():
+        marks.append(routers._public_read.get())
+        yield b"a"
+        marks.append(routers._public_read.get())
+        yield b"b"
+
+    middleware = routers.RouteReadsMiddleware(lambda request: StreamingHttpResponse(parts()))
+    response = middleware(rf.get(path))
+
+    assert routers._public_read.get() is False  # the view has returned: the request's mark is gone
+    assert b"".join(response.streaming_content) == b"ab"
+    assert marks == [public, public]
 
 
 REPLICA_SCRIPT = """

@@ -25,12 +25,13 @@ import io
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from memory import peak_rss_mb
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -249,7 +250,7 @@ def child(kind: str, path: Path) -> None:
     reset_database()
     runs = {"registry": run_registry, "registry-again": run_registry_again, "baseline": run_baseline}
     outcome = runs[kind](path)
-    outcome["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    outcome["max_rss_mb"] = peak_rss_mb()
     print(json.dumps(outcome))
 
 

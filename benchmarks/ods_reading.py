@@ -17,7 +17,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,8 @@ import time
 import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
+
+from memory import peak_rss_mb
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -129,7 +130,7 @@ def one(path: str) -> None:
     started = time.perf_counter()
     sheet = read_sheet(data, filename=path) if path else None
     seconds = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
     summary = repr((sheet.headers, sheet.rows, sheet.numbers)) if sheet else ""
     print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "rows": len(sheet) if sheet else 0, "sheet": summary}))
 

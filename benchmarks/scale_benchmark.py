@@ -41,7 +41,6 @@ import json
 import math
 import os
 import re
-import resource
 import shutil
 import signal
 import socket
@@ -56,6 +55,8 @@ from collections import Counter
 from http.client import HTTPConnection
 from pathlib import Path
 from urllib.parse import urlencode
+
+from memory import peak_rss_mb
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -677,18 +678,6 @@ def count_json_records(path: Path) -> int:
                 continue
             count += 1
             buffer = buffer[end:]
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident memory: on Linux its VmHWM, which starts anew with the program, where getrusage's
-    ru_maxrss keeps the peak of the process it was forked from (this benchmark's, a few hundred MB)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def child_export(path: str) -> None:

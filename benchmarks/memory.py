@@ -1,0 +1,19 @@
+"""The peak memory a benchmark reports for a process it started."""
+
+from __future__ import annotations
+
+import resource
+from pathlib import Path
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory: on Linux its VmHWM, which starts anew with the program, where getrusage's
+    ru_maxrss keeps the peak of the process it was forked from (a benchmark that runs its measurements in child
+    processes would report its own peak for each of them)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

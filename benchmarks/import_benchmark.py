@@ -13,7 +13,7 @@ process on a freshly migrated database with the municipalities loaded:
   every row is matched to a stored project (by its title) and compared, and nothing is written.
 With `--against DIR` (a checkout of another revision, e.g. `git worktree add /tmp/before HEAD~1`),
 that checkout's own importer is run on the same sheet in the same run, to compare two versions.
-Prints rows/s and peak memory (max RSS) of each, and the ratio. The database named in
+Prints rows/s and peak memory (its process's peak RSS) of each, and the ratio. The database named in
 DATABASE_URL is dropped and created again for each run: do not point it at real data.
 """
 

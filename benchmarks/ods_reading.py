@@ -7,7 +7,7 @@ numbers, cells of two lines, accented letters) as an XLSX (openpyxl) and as an O
 LibreOffice writes it (typed cells, a paragraph per line, blank rows repeated to row 1,048,576).
 With --libreoffice the ODS is the XLSX saved by LibreOffice itself (soffice must be installed).
 Each file is then read in a process of its own, after a baseline process that only starts
-Django; prints the seconds the reading took and the process's peak memory (max RSS), and checks
+Django; prints the seconds the reading took and the process's peak memory (its peak RSS), and checks
 that both files read to the same sheet.
 """
 

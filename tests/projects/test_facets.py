@@ -219,7 +219,8 @@ def bitmaps_as_counted(bitmaps: Bitmaps) -> dict:
         "status": bitmaps.status,
         "years": {year: bitmap for year, bitmap in bitmaps.years.items() if bitmap},
         "published": bitmaps.published,
-        "by_facet": {facet: sorted(row for row in rows if row[2]) for facet, rows in bitmaps.by_facet.items()},
+        # In the order the lists show them: a value new or renamed must be put in its place.
+        "by_facet": {facet: [row for row in rows if row[2]] for facet, rows in bitmaps.by_facet.items()},
     }
 
 
@@ -261,9 +262,32 @@ def test_bitmaps_brought_up_to_date_change_by_change_equal_the_bitmaps_read_whol
     assert ("funder", new_funder.slug) in updated.values
 
 
-def test_tallies_brought_up_to_date_change_by_change_equal_the_bitmaps_intersected(varied):
+@pytest.mark.parametrize("values_held", [False, True], ids=["values asked of bitmaps", "values held"])
+def test_a_record_renamed_alone_is_put_in_its_place_in_its_list(varied, values_held):
+    today = timezone.localdate()
+    before = Bitmaps.build(IndexState.current(), today)
+    if values_held:
+        before.tally(0)
+    funder = Funder.objects.get(slug=varied["funder"])
+    listed = [value for value, *_ in before.by_facet["funder"]]
+    assert listed.index(funder.slug) < len(listed) - 1, "the funder is not already last"
+    funder.name = "Zzzz ultimo"  # no value new to the bitmaps: only the rename moves it
+    funder.save()
+
+    updated = before.updated(IndexState.current())
+    assert updated is not None
+    assert [value for value, *_ in updated.by_facet["funder"]][-1] == funder.slug
+    assert bitmaps_as_counted(updated) == bitmaps_as_counted(Bitmaps.build(IndexState.current(), today))
+
+
+@pytest.mark.parametrize("block_bits", [1, 3, 12], ids=["blocks of 2 ids", "blocks of 8 ids", "blocks of 4,096 ids"])
+def test_tallies_brought_up_to_date_change_by_change_equal_the_bitmaps_intersected(varied, monkeypatch, block_bits):
+    monkeypatch.setattr(facets_module, "BLOCK_BITS", block_bits)
+    monkeypatch.setattr(facets_module, "BLOCK", 1 << block_bits)
+    monkeypatch.setattr(facets_module, "BLOCK_MASK", (1 << block_bits) - 1)
     before = Bitmaps.build(IndexState.current(), timezone.localdate())
     before.tally(0)  # each project's values held, so that the change brings them up to date too
+    tally_before = before.tally(before.published)
     funder = Funder.objects.get(slug=varied["funder"])
     make_full_project(funders=[funder], themes=["housing"], period="2025 - 2026")
     withdrawn, retagged = Project.objects.published().order_by("pk")[:2]
@@ -279,6 +303,14 @@ def test_tallies_brought_up_to_date_change_by_change_equal_the_bitmaps_intersect
         assert not queries
         assert tally == {key: n for key, bitmap in updated.values.items() if (n := (bitmap & base).bit_count())}
     assert tally[("funder", funder.slug)] == filtered_count({"funder": funder.slug})
+    # The bitmaps before are left as they were, for a request still reading them in another thread.
+    assert before.tally(before.published) == tally_before
+    make_project(themes=["language"])  # a second change, on top of the first
+    again = updated.updated(IndexState.current())
+    assert again is not None
+    assert again.tally(again.published) == {
+        key: n for key, bitmap in again.values.items() if (n := (bitmap & again.published).bit_count())
+    }
 
 
 def test_bitmaps_are_read_whole_when_their_last_change_was_rolled_back(varied):
@@ -333,6 +365,16 @@ def test_title_order_brought_up_to_date_change_by_change_is_the_databases(varied
     assert in_order == published_in_title_order()
     assert updated.in_title_order(updated.published, descending=True) == published_in_title_order()[::-1]
     assert before.in_title_order(before.published) != in_order, "the bitmaps read before keep their own order"
+
+
+def test_projects_without_a_place_in_the_title_order_are_left_to_the_database(varied):
+    bitmaps = Bitmaps.build(IndexState.current(), timezone.localdate())
+    positions = bitmaps.title_positions()
+    first, second = published_in_title_order()[:2]
+    assert bitmaps.in_title_order(1 << first | 1 << second) == [first, second]
+    assert bitmaps.in_title_order(1 << second | 1 << len(positions)) is None  # an id past every place held
+    positions[first] = math.nan  # a place not known
+    assert bitmaps.in_title_order(1 << first | 1 << second) is None
 
 
 def test_title_order_is_read_whole_again_when_no_room_is_left_between_two_places(varied):

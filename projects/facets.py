@@ -28,7 +28,7 @@ import logging
 import threading
 from array import array
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain, groupby
 from math import isnan
@@ -186,10 +186,7 @@ class Bitmaps:
             places = {key: place for place, key in enumerate(keys)}
             self._values_by_project = (keys, places, _in_blocks([tuple(row) for row in by_project]))
         keys, _, blocks = self._values_by_project
-        held = len(blocks) * BLOCK
-        counted = Counter(
-            chain.from_iterable(blocks[pk >> BLOCK_BITS][pk & BLOCK_MASK] for pk in _ids_of(base) if pk < held)
-        )
+        counted = Counter(chain.from_iterable(_places_of(blocks, _ids_of(base))))
         return {keys[place]: count for place, count in counted.items()}
 
     def title_positions(self) -> array:
@@ -257,16 +254,16 @@ class Bitmaps:
             facets = {facet for facet, _ in self.values}
             self.by_facet = {}
         else:
-            facets = {facet for facet, _ in changed}
             self.by_facet = dict(before.by_facet)
-            for facet in list(facets):
-                keys = [(facet, value) for f, value in changed if f == facet]
-                if all(key in before.values and self.labels.get(key) == before.labels.get(key) for key in keys):
-                    facets.discard(facet)
-                    self.by_facet[facet] = [
-                        self._counted(facet, row) if (facet, row[0]) in changed else row
-                        for row in before.by_facet.get(facet, [])
-                    ]
+            facets = set()  # those whose list is put in order again
+            for key in changed:
+                if key not in before.values or self.labels.get(key) != before.labels.get(key):
+                    facets.add(key[0])
+            for facet in {facet for facet, _ in changed} - facets:
+                self.by_facet[facet] = [
+                    self._counted(facet, row) if (facet, row[0]) in changed else row
+                    for row in before.by_facet.get(facet, [])
+                ]
         grouped: dict[str, list[tuple[str, int]]] = {}
         for (facet, value), bitmap in self.values.items():
             if facet in facets:
@@ -323,12 +320,7 @@ class Bitmaps:
         # where those are held (Bitmaps.tally), else asked of every value.
         if self._values_by_project is not None:
             keys, _, blocks = self._values_by_project
-            held = {
-                keys[place]
-                for pk in pks
-                if pk < len(blocks) * BLOCK
-                for place in blocks[pk >> BLOCK_BITS][pk & BLOCK_MASK]
-            }
+            held = {keys[place] for places in _places_of(blocks, pks) for place in places}
         else:
             held = {key for key, bitmap in self.values.items() if bitmap & changed}
         affected = held | touched.keys()
@@ -462,6 +454,12 @@ def _values_after_change(held, pks: list[int], touched: dict[tuple[str, str], li
             copied.add(block)
         blocks[block][pk & BLOCK_MASK] = tuple(values)
     return keys, places, blocks
+
+
+def _places_of(blocks: list[list[tuple]], pks: Iterable[int]) -> Iterator[tuple]:
+    """The places of these projects' values (Bitmaps.tally), for those the blocks hold."""
+    held = len(blocks) * BLOCK
+    return (blocks[pk >> BLOCK_BITS][pk & BLOCK_MASK] for pk in pks if pk < held)
 
 
 def _in_blocks(rows: list) -> list[list]:

@@ -88,7 +88,10 @@ def main() -> None:
             with history.change_set(ChangeKind.IMPORT, "benchmark.csv") as frame:
                 batch = ProjectBatch(inputs)
                 _, planned = timed(lambda: [batch.plan(item) for item in inputs])
-                _, written = timed(batch.write)
+                started = time.perf_counter()
+                batch.write()
+            # The versions are written when the change set closes, after batch.write: timed to here.
+            written = time.perf_counter() - started
             print(f"Plan {len(inputs):,} changed projects: {planned:.2f} s")
             print(
                 f"Write them: {written:.2f} s, of which the history {spent['baseline'] + spent['versions']:.2f} s "

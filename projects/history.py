@@ -9,7 +9,6 @@ so a version reads well even after a record is renamed or deleted, and is restor
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
 from django.db.models.deletion import ProtectedError
 from django.utils.translation import gettext as _
 
@@ -27,42 +26,113 @@ from .models import (
     ProjectTheme,
     Territory,
 )
-from .services.bulk import chunked
+from .services.bulk import any_of, chunked
 from .services.index import projects_index, projects_unindex
 
 # Municipalities a territory's change lists by name; beyond, how many more.
 LISTED_MUNICIPALITIES = 30
 
 
-def _named(records) -> list[dict]:
-    return [{"id": record.pk, "name": str(record)} for record in records]
-
-
 # --- what a version holds ---------------------------------------------------------------------------
+#
+# Read for a chunk of objects at once, one query per kind of link, as plain values: an import records ten
+# thousand versions, and prefetching model instances for them cost more than the import's own writes.
 
 
-def project_links(project: Project) -> dict:
-    return {
-        "participations": [
-            {
-                "id": link.pk,  # the inline row it was, for merging a stale change form (registry.history_admin)
-                "partner": link.partner_id,
-                "name": link.partner.name,
-                "role": link.role,
-                "order": link.order,
-                "description": link.description,
-                "unit": link.unit,
-                "inferred_because": link.inferred_because,
-            }
-            for link in project.participations.all()
-        ],
-        "themes": sorted(link.theme for link in project.theme_links.all()),
-        "target_groups": {link.target_group: link.reach for link in project.target_group_links.all()},
-        "funders": _named(project.funders.all()),
-        "programmes": _named(project.programmes.all()),
-        "territories": _named(project.territories.all()),
-        "related": [{"id": other.pk, "name": other.title} for other in project.related.all()],
+def _named_links(field, pks: list[int], name_fields: tuple[str, ...], order: tuple[str, ...]):
+    """(object id, record id, record's name) of a many-to-many field's links, in the records' own order; the
+    name is the first non-empty of `name_fields` (a programme is named by its short name when it has one)."""
+    own, other = field.m2m_field_name(), field.m2m_reverse_field_name()
+    rows = (
+        field.remote_field.through.objects.filter(any_of(f"{own}_id", pks))
+        .order_by(*(f"{other}__{name}" for name in order), f"{other}_id")
+        .values_list(f"{own}_id", f"{other}_id", *(f"{other}__{name}" for name in name_fields))
+    )
+    for pk, linked, *names in rows:
+        yield pk, linked, next((name for name in names if name), names[-1])
+
+
+def projects_links(pks: list[int]) -> dict[int, dict]:
+    """Each project's links as its version holds them: organisations with their roles in the project's order,
+    themes, target groups, then funders, programmes, territories and related projects by id and name."""
+    links = {
+        pk: {
+            "participations": [],
+            "themes": [],
+            "target_groups": {},
+            "funders": [],
+            "programmes": [],
+            "territories": [],
+            "related": [],
+        }
+        for pk in pks
     }
+    participations = (
+        Participation.objects.filter(any_of("project_id", pks))
+        .order_by("role_order", "order", "pk")
+        .values_list(
+            "project_id",
+            "pk",
+            "partner_id",
+            "partner__name",
+            "role",
+            "order",
+            "description",
+            "unit",
+            "inferred_because",
+        )
+    )
+    for project, pk, partner, name, role, order, description, unit, inferred in participations:
+        links[project]["participations"].append(
+            {
+                "id": pk,  # the inline row it was, for merging a stale change form (registry.history_admin)
+                "partner": partner,
+                "name": name,
+                "role": role,
+                "order": order,
+                "description": description,
+                "unit": unit,
+                "inferred_because": inferred,
+            }
+        )
+    for project, theme in (
+        ProjectTheme.objects.filter(any_of("project_id", pks)).order_by("theme").values_list("project_id", "theme")
+    ):
+        links[project]["themes"].append(theme)
+    for project, group, reach in (
+        ProjectTargetGroup.objects.filter(any_of("project_id", pks))
+        .order_by("pk")
+        .values_list("project_id", "target_group", "reach")
+    ):
+        links[project]["target_groups"][group] = reach
+    for key, name_fields, order in (
+        ("funders", ("name",), ("name",)),
+        ("programmes", ("short_name", "name"), ("name",)),
+        ("territories", ("name",), ("name",)),
+        ("related", ("title",), ("title_key",)),
+    ):
+        for project, linked, name in _named_links(Project._meta.get_field(key), pks, name_fields, order):
+            links[project][key].append({"id": linked, "name": name})
+    return links
+
+
+def programmes_links(pks: list[int]) -> dict[int, dict]:
+    links = {pk: {"funders": []} for pk in pks}
+    for programme, funder, name in _named_links(Programme._meta.get_field("funders"), pks, ("name",), ("name",)):
+        links[programme]["funders"].append({"id": funder, "name": name})
+    return links
+
+
+def territories_links(pks: list[int]) -> dict[int, dict]:
+    links = {pk: {"municipalities": []} for pk in pks}
+    through = Territory.municipalities.through
+    for territory, municipality in through.objects.filter(any_of("territory_id", pks)).values_list(
+        "territory_id", "municipality_id"
+    ):
+        links[territory]["municipalities"].append(municipality)
+    for territory_links in links.values():
+        territory_links["municipalities"].sort()
+    return links
 
 
 # The rows the project's admin inlines edit. Versions written before participations held their ids find a
@@ -88,21 +158,6 @@ PROJECT_INLINE_ROWS = (
             {"target_group": code, "reach": reach} for code, reach in links.get("target_groups", {}).items()
         ],
     ),
-)
-
-PROJECT_PREFETCH = (
-    Prefetch(
-        "participations",
-        queryset=Participation.objects.select_related("partner")
-        .only(*(field.name for field in Participation._meta.concrete_fields), "partner__name")
-        .order_by("role_order", "order", "pk"),
-    ),
-    "theme_links",
-    "target_group_links",
-    "funders",
-    "programmes",
-    "territories",
-    "related",
 )
 
 
@@ -153,10 +208,6 @@ def project_link_changes(old: dict, new: dict) -> list[history.LinkChange]:
     ]
 
 
-def programme_links(programme: Programme) -> dict:
-    return {"funders": _named(programme.funders.all())}
-
-
 def programme_link_changes(old: dict, new: dict) -> list[history.LinkChange]:
     return [
         _changed(
@@ -165,10 +216,6 @@ def programme_link_changes(old: dict, new: dict) -> list[history.LinkChange]:
             [item["name"] for item in new.get("funders", [])],
         )
     ]
-
-
-def territory_links(territory: Territory) -> dict:
-    return {"municipalities": sorted(municipality.pk for municipality in territory.municipalities.all())}
 
 
 def territory_link_changes(old: dict, new: dict) -> list[history.LinkChange]:
@@ -378,6 +425,20 @@ def records_remove(model):
     return remove
 
 
+def programmes_remove(pks: list[int]) -> None:
+    """Delete programmes a change set made: calls before the programmes they belong to, since a parent is
+    protected while a call names it (a generator's or an import's programme made with its calls)."""
+    remove = records_remove(Programme)
+    remaining = set(pks)
+    while remaining:
+        parents = set(
+            Programme.objects.filter(pk__in=remaining, parent_id__in=remaining).values_list("parent_id", flat=True)
+        )
+        leaves = (remaining - parents) or remaining  # a loop of parents, which the model refuses, is tried whole
+        remove(sorted(leaves))
+        remaining -= leaves
+
+
 def register() -> None:
     """Put the five curated models under the history (called once the apps are ready)."""
     history.register(
@@ -397,10 +458,9 @@ def register() -> None:
         history.HistoryPolicy(
             rank=1,
             restore=programme_restore,
-            delete=records_remove(Programme),
-            links=programme_links,
+            delete=programmes_remove,
+            links=programmes_links,
             link_changes=programme_link_changes,
-            prefetch=("funders",),
         ),
     )
     history.register(
@@ -409,9 +469,8 @@ def register() -> None:
             rank=0,
             restore=territory_restore,
             delete=records_remove(Territory),
-            links=territory_links,
+            links=territories_links,
             link_changes=territory_link_changes,
-            prefetch=(Prefetch("municipalities", queryset=Municipality.objects.only("pk")),),
         ),
     )
     history.register(
@@ -420,9 +479,8 @@ def register() -> None:
             rank=2,
             restore=project_restore,
             delete=projects_remove,
-            links=project_links,
+            links=projects_links,
             link_changes=project_link_changes,
-            prefetch=PROJECT_PREFETCH,
             reindex=projects_index,
             label=lambda version: version.title,
             inline_rows=PROJECT_INLINE_ROWS,

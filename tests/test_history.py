@@ -9,7 +9,9 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
 from django.core.paginator import Paginator
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from partners.models import Partner
 from projects.models import Project
@@ -26,7 +28,7 @@ from registry.history import (
     versions_record,
 )
 from registry.models import ChangeSet
-from tests.factories import make_full_project, make_partner, make_project, unique
+from tests.factories import make_full_project, make_funder, make_partner, make_programme, make_project, unique
 
 pytestmark = pytest.mark.django_db
 
@@ -124,6 +126,72 @@ def test_an_upsert_records_one_version_with_its_author_in_one_change_set():
     assert versions[0].change_set == frame.record
     assert (frame.record.user, frame.record.label, frame.record.kind) == (editor, "schede.csv", ChangeKind.IMPORT)
     assert [link["name"] for link in versions[0].links["participations"]] == [partner.name]
+
+
+def links_from_the_orm(project: Project) -> dict:
+    """A project's links read one relation at a time through the models, each in its model's own order: what
+    a version must hold, however the history reads them."""
+    return {
+        "participations": [
+            {
+                "id": link.pk,
+                "partner": link.partner_id,
+                "name": link.partner.name,
+                "role": link.role,
+                "order": link.order,
+                "description": link.description,
+                "unit": link.unit,
+                "inferred_because": link.inferred_because,
+            }
+            for link in project.participations.select_related("partner")
+        ],
+        "themes": sorted(project.theme_links.values_list("theme", flat=True)),
+        "target_groups": dict(project.target_group_links.values_list("target_group", "reach")),
+        **{
+            key: [{"id": record.pk, "name": str(record)} for record in getattr(project, key).all()]
+            for key in ("funders", "programmes", "territories", "related")
+        },
+    }
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 2000])
+def test_versions_recorded_together_hold_each_projects_fields_and_links_in_their_order(monkeypatch, chunk):
+    monkeypatch.setattr("registry.history.RECORD_CHUNK", chunk)
+    named = make_programme(unique("Programma con una sigla"), short_name=unique("PCS"))
+    first = make_full_project(
+        programmes=[named, make_programme(unique("Altro programma"))],
+        funders=[make_funder(unique("Zeta")), make_funder(unique("Alfa"))],
+        target_groups_indirect=["women"],
+        units={},
+        countries=["FR", "DE"],
+        related=[make_project(f"Zorro {unique('r')}"), make_project(f"Albero {unique('r')}")],
+    )
+    lead = first.participations.get(role=Role.LEAD)
+    lead.description, lead.unit, lead.inferred_because = "Coordina", "Ufficio casa", "Hashtag #capofila"
+    lead.save()
+    second = make_project(unique("Progetto senza legami"), sources=[])
+
+    with CaptureQueriesContext(connection) as queries, change_set(ChangeKind.OTHER):
+        versions_record(Project, [first.pk, second.pk])
+
+    # Read a chunk at a time: one query for the participations of each chunk.
+    assert sum('FROM "projects_participation"' in query["sql"] for query in queries) == -(-2 // chunk)
+
+    for project in (first, second):
+        project.refresh_from_db()
+        version = project.history.latest("history_id")
+        assert version.links == links_from_the_orm(project)
+        assert (version.title, version.sources, version.countries) == (
+            project.title,
+            project.sources,
+            project.countries,
+        )
+    version = first.history.latest("history_id")
+    assert named.short_name in [item["name"] for item in version.links["programmes"]]
+    assert [item["name"] for item in version.links["related"]][0].startswith("Albero")
+    assert [link["role"] for link in version.links["participations"]][0] == Role.LEAD
+    assert version.countries == ["FR", "DE"]
+    assert second.history.latest("history_id").links["participations"] == []
 
 
 def test_a_change_to_a_project_stored_before_the_history_keeps_its_earlier_state_first():

@@ -48,6 +48,8 @@ ROLE_COLUMNS = (
 )  # fmt: skip
 # A year of application before this or after the next is a typing error.
 YEARS = (1950, 2100)
+# Made once: a sheet's websites and sources are checked by the thousand.
+WEB_ADDRESS = URLValidator(schemes=["http", "https"])
 
 
 class RowError(Exception):
@@ -392,7 +394,7 @@ class RowReader:
     @staticmethod
     def _check_url(value: str, column: str) -> None:
         try:
-            URLValidator(schemes=["http", "https"])(value)
+            WEB_ADDRESS(value)
         except ValidationError:
             raise RowError(column, _("«%(value)s» is not a web address") % {"value": value[:80]}) from None
         if len(value) > URL_LENGTH:

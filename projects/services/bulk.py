@@ -49,7 +49,8 @@ def any_of(column: str, values: Sequence) -> AnyOf:
 
 
 def insert_rows(model: type[models.Model], columns: list[str], rows: list[tuple]) -> None:
-    """Insert rows of column values: PostgreSQL's COPY where there is one, bulk_create elsewhere.
+    """Insert rows of column values (fields by name or attname, values as the fields take them): PostgreSQL's
+    COPY where there is one, bulk_create elsewhere.
 
     Link rows are the bulk of an import (five or more per project); building a model instance for
     each costs more than the database does to store it.
@@ -57,10 +58,17 @@ def insert_rows(model: type[models.Model], columns: list[str], rows: list[tuple]
     if not rows:
         return
     if connection.vendor == "postgresql":
+        fields = [model._meta.get_field(c) for c in columns]
         table = connection.ops.quote_name(model._meta.db_table)
-        names = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column) for c in columns)
+        names = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+        # JSON values go as JSON (psycopg would send a list as an array); every other value as it is.
+        json = [n for n, field in enumerate(fields) if isinstance(field, models.JSONField)]
         with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
             for values in rows:
+                if json:
+                    values = list(values)
+                    for n in json:
+                        values[n] = fields[n].get_db_prep_save(values[n], connection)
                 copy.write_row(values)
         return
     model.objects.bulk_create([model(**dict(zip(columns, values, strict=True))) for values in rows], batch_size=1000)

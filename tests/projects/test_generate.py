@@ -25,7 +25,9 @@ from projects.synthetic import (
     registry_places,
     synthetic_write,
 )
-from registry.enums import Role
+from registry.enums import ChangeKind, Role
+from registry.history import change_set_undo
+from registry.models import ChangeSet
 from tests.factories import make_partner, make_project
 
 pytestmark = pytest.mark.django_db
@@ -380,3 +382,32 @@ def test_an_import_that_writes_refreshes_the_planner_statistics_and_a_dry_run_do
     assert refreshes == []
     import_sheet(sheet, dry_run=False)
     assert refreshes == [True]
+
+
+def test_every_record_it_creates_has_its_first_version_in_a_generated_change_set():
+    generate("40", "--seed", "8", "--organisations", "30")
+
+    for model, made in (
+        (Project, synthetic_projects(8)),
+        (Partner, Partner.objects.filter(projects__in=synthetic_projects(8)).exclude(sources=[]).distinct()),
+        (Territory, Territory.objects.filter(projects__in=synthetic_projects(8)).distinct()),
+    ):
+        pks = set(made.values_list("pk", flat=True))
+        created = set(
+            model.history.filter(id__in=pks, history_type="+", change_set__kind=ChangeKind.GENERATED).values_list(
+                "id", flat=True
+            )
+        )
+        assert pks and created == pks, model.__name__
+
+
+def test_undoing_what_it_generated_leaves_the_registry_as_it_was():
+    kinds = (Project, Partner, Territory, Programme, Funder)
+    before = {model: set(model.objects.values_list("pk", flat=True)) for model in kinds}
+    generate("30", "--seed", "9", "--organisations", "20")
+
+    assert Programme.objects.exclude(pk__in=before[Programme]).filter(parent__isnull=False).exists()
+    for change in ChangeSet.objects.filter(kind=ChangeKind.GENERATED).order_by("-pk"):
+        change_set_undo(change)
+
+    assert {model: set(model.objects.values_list("pk", flat=True)) for model in before} == before

@@ -95,9 +95,7 @@ def projects_links(pks: list[int]) -> dict[int, dict]:
                 "inferred_because": inferred,
             }
         )
-    for project, theme in (
-        ProjectTheme.objects.filter(any_of("project_id", pks)).order_by("theme").values_list("project_id", "theme")
-    ):
+    for project, theme in ProjectTheme.objects.filter(any_of("project_id", pks)).values_list("project_id", "theme"):
         links[project]["themes"].append(theme)
     for project, group, reach in (
         ProjectTargetGroup.objects.filter(any_of("project_id", pks))
@@ -113,6 +111,8 @@ def projects_links(pks: list[int]) -> dict[int, dict]:
     ):
         for project, linked, name in _named_links(Project._meta.get_field(key), pks, name_fields, order):
             links[project][key].append({"id": linked, "name": name})
+    for project_links in links.values():
+        project_links["themes"].sort()  # by code, in Python: whatever the database's collation
     return links
 
 

@@ -287,7 +287,7 @@ def _write_versions(model: type[models.Model], pks: list[int], *, history_type: 
     records ten thousand versions, and model instances for them, their prefetched links and a bulk_create
     cost more than the import's own writes.
     """
-    from projects.services.bulk import any_of, insert_rows  # noqa: PLC0415 (imported by models of both apps)
+    from projects.services.bulk import any_of, chunk_size, insert_rows  # noqa: PLC0415 (imported by both apps' models)
 
     policy = policy_for(model)
     history = history_model(model)
@@ -299,7 +299,7 @@ def _write_versions(model: type[models.Model], pks: list[int], *, history_type: 
     columns = ["history_date", "history_type", "history_user_id", "change_set_id", "links", *fields]
     pk_name = model._meta.pk.attname
     position = fields.index(pk_name)
-    for chunk in _chunks(pks):
+    for chunk in _chunks(pks, min(RECORD_CHUNK, chunk_size())):  # each chunk's ids go in one IN (…) list
         links = policy.links(chunk)
         rows = [
             (date, history_type, user_id, change_id, links.get(values[position], {}), *values)

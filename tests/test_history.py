@@ -14,7 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from partners.models import Partner
-from projects.models import Project
+from projects.models import Participation, Programme, Project, Territory
 from projects.services import ParticipationInput, ProjectInput, project_upsert, projects_delete
 from registry.enums import ChangeKind, Reach, Role, Theme
 from registry.history import (
@@ -28,7 +28,16 @@ from registry.history import (
     versions_record,
 )
 from registry.models import ChangeSet
-from tests.factories import make_full_project, make_funder, make_partner, make_programme, make_project, unique
+from tests.factories import (
+    make_full_project,
+    make_funder,
+    make_partner,
+    make_programme,
+    make_project,
+    make_territory,
+    municipality,
+    unique,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -157,10 +166,12 @@ def links_from_the_orm(project: Project) -> dict:
 @pytest.mark.parametrize("chunk", [1, 2, 2000])
 def test_versions_recorded_together_hold_each_projects_fields_and_links_in_their_order(monkeypatch, chunk):
     monkeypatch.setattr("registry.history.RECORD_CHUNK", chunk)
-    named = make_programme(unique("Programma con una sigla"), short_name=unique("PCS"))
+    # Made in the opposite order to their names' (unique() numbers the start of a name): the version follows the
+    # names, not the ids.
+    named = make_programme(f"Zeta programma {unique('p')}", short_name=unique("PCS"))
     first = make_full_project(
-        programmes=[named, make_programme(unique("Altro programma"))],
-        funders=[make_funder(unique("Zeta")), make_funder(unique("Alfa"))],
+        programmes=[named, make_programme(f"Alfa programma {unique('p')}")],
+        funders=[make_funder(f"Zeta {unique('f')}"), make_funder(f"Alfa {unique('f')}")],
         target_groups_indirect=["women"],
         units={},
         countries=["FR", "DE"],
@@ -169,6 +180,10 @@ def test_versions_recorded_together_hold_each_projects_fields_and_links_in_their
     lead = first.participations.get(role=Role.LEAD)
     lead.description, lead.unit, lead.inferred_because = "Coordina", "Ufficio casa", "Hashtag #capofila"
     lead.save()
+    # The partners listed the other way round from how they were stored.
+    earlier, later = first.participations.filter(role=Role.PARTNER).order_by("pk")
+    earlier.order, later.order = later.order, earlier.order
+    Participation.objects.bulk_update([earlier, later], ["order"])
     second = make_project(unique("Progetto senza legami"), sources=[])
 
     with CaptureQueriesContext(connection) as queries, change_set(ChangeKind.OTHER):
@@ -187,11 +202,39 @@ def test_versions_recorded_together_hold_each_projects_fields_and_links_in_their
             project.countries,
         )
     version = first.history.latest("history_id")
-    assert named.short_name in [item["name"] for item in version.links["programmes"]]
+    assert [item["name"] for item in version.links["programmes"]][1] == named.short_name
+    assert [item["name"] for item in version.links["programmes"]][0].startswith("Alfa")
+    assert [item["name"] for item in version.links["funders"]][0].startswith("Alfa")
     assert [item["name"] for item in version.links["related"]][0].startswith("Albero")
-    assert [link["role"] for link in version.links["participations"]][0] == Role.LEAD
+    assert [(link["role"], link["id"]) for link in version.links["participations"]][:3] == [
+        (Role.LEAD, lead.pk),
+        (Role.PARTNER, later.pk),
+        (Role.PARTNER, earlier.pk),
+    ]
     assert version.countries == ["FR", "DE"]
     assert second.history.latest("history_id").links["participations"] == []
+
+
+def test_a_territorys_version_holds_its_municipalities_and_a_programmes_its_funders_by_name():
+    territory = make_territory()
+    # Stored out of code order (Biella's code after Asti's): the version lists the codes in order.
+    Territory.municipalities.through.objects.bulk_create(
+        Territory.municipalities.through(territory=territory, municipality=municipality(name, province))
+        for name, province in (("Biella", "BI"), ("Asti", "AT"))
+    )
+    programme = make_programme(funders=[make_funder(f"Zeta {unique('f')}"), make_funder(f"Alfa {unique('f')}")])
+
+    with change_set(ChangeKind.OTHER):
+        versions_record(Territory, [territory.pk])
+        versions_record(Programme, [programme.pk])
+
+    assert territory.history.latest("history_id").links == {
+        "municipalities": sorted(territory.municipalities.values_list("pk", flat=True))
+    }
+    assert programme.history.latest("history_id").links == {
+        "funders": [{"id": funder.pk, "name": funder.name} for funder in programme.funders.order_by("name")]
+    }
+    assert programme.history.latest("history_id").links["funders"][0]["name"].startswith("Alfa")
 
 
 def test_a_change_to_a_project_stored_before_the_history_keeps_its_earlier_state_first():

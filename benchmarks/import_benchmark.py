@@ -14,7 +14,8 @@ process on a freshly migrated database with the municipalities loaded:
 With `--against DIR` (a checkout of another revision, e.g. `git worktree add /tmp/before HEAD~1`),
 that checkout's own importer is run on the same sheet in the same run, to compare two versions.
 Prints rows/s and peak memory (its process's peak RSS) of each, and the ratio. The database named in
-DATABASE_URL is dropped and created again for each run: do not point it at real data.
+DATABASE_URL is emptied for each run (its public schema dropped and created again): do not point it
+at real data.
 """
 
 from __future__ import annotations

@@ -427,7 +427,7 @@ def records_remove(model):
 
 def programmes_remove(pks: list[int]) -> None:
     """Delete programmes a change set made: calls before the programmes they belong to, since a parent is
-    protected while a call names it (a generator's or an import's programme made with its calls)."""
+    protected while a call names it (programmes generate_projects makes with their calls)."""
     remove = records_remove(Programme)
     remaining = set(pks)
     while remaining:

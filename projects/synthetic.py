@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 from partners.models import Partner
 from registry.enums import ChangeKind, PartnerKind, ProgrammeKind, Reach, Role, TargetGroup, Theme
-from registry.history import CREATED, change_set, versions_record
+from registry.history import change_set
 
 from . import periods
 from .models import Funder, Municipality, Programme, Project
@@ -1100,9 +1100,6 @@ def _write_chunk(
             spec = registry.organisation_by_name[name]
             new.append(Partner(name=name, kind=spec.kind, city=spec.city, country="IT", sources=sources))
     records_create(model=Partner, records=new)
-    # records_create writes rows only: the organisations are recorded in the generated change set, so that
-    # undoing it removes them with the projects that brought them.
-    versions_record(Partner, [partner.pk for partner in new], history_type=CREATED)
     for partner in new:
         indexes["partner"].add(partner)
     report.created["partner"] += len(new)

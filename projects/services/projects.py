@@ -373,8 +373,6 @@ class ProjectBatch:
         written = [change for change in self.changes if change.outcome != UNCHANGED]
         LinkWriter().write(written)
         projects_index(change.project.pk for change in written)
-        for kind, model in RECORD_MODELS.items():
-            versions_record(model, [record.pk for record in self.new_records[kind]], history_type=CREATED)
         versions_record(Project, [change.project.pk for change in new], history_type=CREATED)
         versions_record(Project, [change.project.pk for change in written if change.outcome == CHANGED])
 

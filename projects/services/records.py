@@ -67,7 +67,8 @@ def _record_upsert(*, model, index: RecordIndex, record, name: str, values: dict
 
 
 def records_create(*, model: type[models.Model], records: list) -> None:
-    """Store new records (made by a batch, with names and no slugs) with free slugs, in one statement."""
+    """Store new records (made by a batch, with names and no slugs) with free slugs, in one statement, and record
+    them as created."""
     if not records:
         return
     for record, slug in zip(records, slugs_allocate(model=model, texts=[r.name for r in records]), strict=True):
@@ -77,6 +78,8 @@ def records_create(*, model: type[models.Model], records: list) -> None:
     model.objects.bulk_create(records, batch_size=500)
     if model is Partner:  # and Partner's post_save, which finds the organisations alike to it
         pairs_refresh([record.pk for record in records])
+    # In the change set being written; its version is read when the set closes, links added after this included.
+    versions_record(model, [record.pk for record in records], history_type=CREATED)
 
 
 def m2m_sync(*, manager, wanted: Iterable) -> bool:

@@ -479,10 +479,10 @@ class StoredNames:
         wanted: dict[str, set[int]] = {kind: set() for kind in RECORD_MODELS}
         for change in changes:
             if "participations" in change.changed_links:
-                wanted["partner"].update(p.partner_id for p in change.project.participations.all())
+                wanted["partner"].update(p.partner_id for p in change.stored.participations)
             for link in ("funders", "programmes", "territories"):
                 if link in change.changed_links:
-                    wanted[LINK_KINDS[link]].update(record.pk for record in getattr(change.project, link).all())
+                    wanted[LINK_KINDS[link]].update(change.stored.records[link])
         self.names: dict[str, dict[int, str]] = {kind: {} for kind in RECORD_MODELS}
         for kind, pks in wanted.items():
             for chunk in chunked(sorted(pks)):
@@ -517,25 +517,20 @@ def group_text(code: str, reach: str) -> str:
 
 
 def stored_links(change: ProjectChange, link: str, names: StoredNames) -> list[str]:
-    project = change.project
+    stored = change.stored
     if link == "participations":
-        return [
-            participation_text(names.name("partner", p.partner_id), p.role, p.unit)
-            for p in project.participations.all()
-        ]
+        return [participation_text(names.name("partner", p.partner_id), p.role, p.unit) for p in stored.participations]
     if link == "themes":
-        return sorted(str(Theme(t.theme).label) for t in project.theme_links.all())
+        return sorted(str(Theme(theme).label) for _, theme in stored.themes)
     if link == "target_groups":
-        return sorted(group_text(t.target_group, t.reach) for t in project.target_group_links.all())
-    return sorted(names.name(LINK_KINDS[link], record.pk) for record in getattr(project, link).all())
+        return sorted(group_text(t.target_group, t.reach) for t in stored.target_groups)
+    return sorted(names.name(LINK_KINDS[link], pk) for pk in stored.records[link])
 
 
 def wanted_links(change: ProjectChange, link: str) -> list[str]:
     wanted = change.links[link]
     if link == "participations":
-        stored = {}
-        if change.project.pk is not None:
-            stored = {(p.partner_id, p.role): p.unit for p in change.project.participations.all()}
+        stored = {(p.partner_id, p.role): p.unit for p in change.stored.participations}
         # An organisation named without its unit keeps the unit stored (texts: description, unit, reason).
         return [
             participation_text(

@@ -192,6 +192,18 @@ class ProjectIndex:
             projects.extend(queryset.filter(any_of("pk", chunk)).order_by())
         return cls(projects)
 
+    def stored_pks(self) -> list[int]:
+        """The ids of the stored projects the index holds."""
+        return sorted(
+            {
+                project.pk
+                for by_value in self.by_key.values()
+                for found in by_value.values()
+                for project in found
+                if project.pk is not None
+            }
+        )
+
     def add(self, project: Project) -> None:
         """Index a project, already stored or about to be, under every key it has."""
         for key in ("cup", "code", "slug"):

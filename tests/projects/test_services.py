@@ -20,8 +20,18 @@ from projects.services import (
     record_match,
     slugs_allocate,
 )
+from projects.services.bulk import chunked
+from projects.services.projects import stored_links
 from registry.enums import Reach, Role
-from tests.factories import MARKER, make_funder, make_partner, make_programme, make_project, unique
+from tests.factories import (
+    MARKER,
+    make_funder,
+    make_partner,
+    make_programme,
+    make_project,
+    make_territory,
+    unique,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -215,6 +225,87 @@ def test_writing_the_same_input_again_is_unchanged_and_rewrites_no_link():
 
     assert (second.outcome, second.changes) == ("unchanged", [])
     assert sorted(Participation.objects.filter(project=first.project).values_list("pk", flat=True)) == links
+
+
+@pytest.mark.parametrize("chunk", [1, 1000])
+def test_the_links_a_batch_compares_are_those_the_projects_store(chunk, monkeypatch, django_assert_num_queries):
+    monkeypatch.setattr("projects.services.projects.chunked", lambda items: chunked(items, chunk))
+    # Made so that the ids run against the list's order (the lead last, the partners in reverse) and a supporting
+    # organisation numbered before the partners.
+    partners = [make_partner() for _ in range(5)]
+    territories = [make_territory() for _ in range(2)]
+    one = make_project(
+        lead=partners[3],
+        partners=partners[2::-1],
+        supporting=[partners[4]],
+        funders=[make_funder(), make_funder()],
+        programmes=[make_programme()],
+        territories=territories,
+        themes=["mediation", "housing"],
+        target_groups=["refugees"],
+        target_groups_indirect=["practitioners"],
+    )
+    other = make_project(supporting=[partners[0]], territories=territories[1:], themes=["health"])
+    bare = make_project()
+    Participation.objects.filter(project=one, partner=partners[1]).update(order=9)
+    Participation.objects.filter(project=one, partner=partners[4]).update(order=1)
+
+    with django_assert_num_queries(6 * (3 if chunk == 1 else 1)):
+        stored = stored_links([bare.pk, other.pk, one.pk])
+
+    for project in (one, other, bare):
+        links = stored[project.pk]
+        assert [(p.pk, p.partner_id, p.role, p.order, p.unit) for p in links.participations] == list(
+            project.participations.order_by("role_order", "order", "pk").values_list(
+                "pk", "partner_id", "role", "order", "unit"
+            )
+        )
+        assert sorted(links.themes) == sorted(project.theme_links.values_list("pk", "theme"))
+        assert sorted((t.pk, t.target_group, t.reach) for t in links.target_groups) == sorted(
+            project.target_group_links.values_list("pk", "target_group", "reach")
+        )
+        for link in ("funders", "programmes", "territories"):
+            assert links.records[link] == sorted(getattr(project, link).values_list("pk", flat=True)), link
+    assert [p.partner_id for p in stored[one.pk].participations] == [
+        partners[3].pk,
+        partners[2].pk,
+        partners[0].pk,
+        partners[1].pk,
+        partners[4].pk,
+    ]
+
+
+def test_a_batch_rewrites_only_the_links_that_differ_from_those_stored():
+    lead, kept, dropped, added = (make_partner() for _ in range(4))
+    funder, programme = make_funder(), make_programme()
+    project = make_project(
+        lead=lead, partners=[kept, dropped], funders=[funder], themes=["housing", "health"], numbered_by_role=True
+    )
+    kept_link = Participation.objects.get(project=project, partner=kept)
+
+    (change,) = write(
+        ProjectInput(
+            values={"title": project.title},
+            participations=[
+                ParticipationInput(lead.name, Role.LEAD),
+                ParticipationInput(kept.name, Role.PARTNER),
+                ParticipationInput(added.name, Role.PARTNER),
+            ],
+            funders=[funder.name],
+            programmes=[programme.name],
+            themes=["housing"],
+        )
+    )
+
+    assert sorted(change.changed_links) == ["participations", "programmes", "themes"]
+    assert [(p.partner_id, p.role) for p in project.participations.all()] == [
+        (lead.pk, "lead"),
+        (kept.pk, "partner"),
+        (added.pk, "partner"),
+    ]
+    assert Participation.objects.get(project=project, partner=kept).pk == kept_link.pk
+    assert list(project.programmes.all()) == [programme]
+    assert list(project.theme_links.values_list("theme", flat=True)) == ["housing"]
 
 
 def test_a_source_that_lists_partners_without_descriptions_keeps_those_stored():

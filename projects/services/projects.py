@@ -123,7 +123,7 @@ class ProjectChange:
         self.errors.setdefault(name, []).append(message)
 
 
-def stored_links(pks: list[int]) -> dict[int, StoredLinks]:
+def stored_links_of(pks: list[int]) -> dict[int, StoredLinks]:
     """The links of these projects, a query per kind of link and 2,000 projects (bulk.chunked). Read as rows
     into one object per project: read through `prefetch_related`, each project kept a related manager and a
     cached queryset per kind of link, which for 10,000 projects weighed more than the projects (120,000 Query
@@ -155,7 +155,7 @@ class ProjectBatch:
         published when `publish` is set. `records` are indexes by kind already loaded by the caller."""
         self.publish = publish
         self.projects = ProjectIndex.load([item.keys() for item in inputs])
-        self.stored = stored_links(self.projects.stored_pks())
+        self.stored = stored_links_of(self.projects.stored_pks())
         self._records: dict[str, RecordIndex] = dict(records or {})
         self.new_records: dict[str, list] = {kind: [] for kind in RECORD_MODELS}
         self.new_territory_codes: dict[int, set[str]] = {}  # id(new territory) -> ISTAT codes

@@ -21,7 +21,7 @@ from projects.services import (
     slugs_allocate,
 )
 from projects.services.bulk import chunked
-from projects.services.projects import stored_links
+from projects.services.projects import stored_links_of
 from registry.enums import Reach, Role
 from tests.factories import (
     MARKER,
@@ -251,7 +251,7 @@ def test_the_links_a_batch_compares_are_those_the_projects_store(chunk, monkeypa
     Participation.objects.filter(project=one, partner=partners[4]).update(order=1)
 
     with django_assert_num_queries(6 * (3 if chunk == 1 else 1)):
-        stored = stored_links([bare.pk, other.pk, one.pk])
+        stored = stored_links_of([bare.pk, other.pk, one.pk])
 
     for project in (one, other, bare):
         links = stored[project.pk]

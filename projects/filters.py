@@ -9,14 +9,12 @@ by their slug or ISTAT code: their lists are far too long to send with every pag
 from __future__ import annotations
 
 import copy
-from html import escape
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db.models import F, Q
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 from django_filters.filters import FilterMethod
@@ -25,6 +23,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from partners.models import Partner
 from registry.enums import InitiativeKind, Status, TargetGroup, Theme
+from registry.widgets import OptionsSelect, PlainTextInput
 
 from .models import Facet, FacetCount, Municipality, Project
 from .names import fold_name
@@ -32,51 +31,6 @@ from .search import RANKED_AT_MOST, Words, rank
 
 SLUG = RegexValidator(r"^[-a-zA-Z0-9_]+$", _("Use the address name shown in the list, such as fami-2021-2027."))
 MAX_CANDIDATES = 8
-
-
-SELECTED = " selected"
-
-
-def written_attributes(attrs: dict) -> str:
-    """A widget's attributes as Django's template writes them (django/forms/widgets/attrs.html): in their order,
-    True as a bare name, False (and None, as flatatt does) left out. flatatt also sorts them and formats each
-    through format_html: 3 times slower for the same markup."""
-    return "".join(
-        f" {escape(key)}" if value is True else f' {escape(key)}="{escape(str(value))}"'
-        for key, value in attrs.items()
-        if value is not False and value is not None
-    )
-
-
-class OptionsSelect(forms.Select):
-    """A select rendered in Python: the lists hold hundreds of options with their counts, and Django's
-    template for each option costs more than the database does to count them."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
-        chosen = "" if value is None else str(value)
-        # html.escape, not format_html: the same escaping (quotes included), a tenth of the time per option.
-        options = "".join(
-            f'<option value="{escape(str(key))}"{SELECTED if str(key) == chosen else ""}>{escape(str(label))}</option>'
-            for key, label in self.choices
-        )
-        return mark_safe(f"<select{written_attributes(attrs)}>{options}</select>")
-
-    def offer(self, pairs: list[tuple[str, str]]) -> None:
-        """Offer these (value, label) pairs as they are: setting `choices` normalises each pair again, which for
-        the hundreds a page offers took longer than counting them."""
-        self._choices = pairs
-
-
-class PlainTextInput(forms.TextInput):
-    """A text input rendered in Python, as Django's template writes it: through the templates, the search box
-    alone took 0.45 ms of every list page."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        value = self.format_value(value)
-        shown = "" if value is None else f' value="{escape(str(value))}"'
-        attrs = written_attributes(self.build_attrs(self.attrs, attrs))
-        return mark_safe(f'<input type="{self.input_type}" name="{escape(name)}"{shown}{attrs}>')
 
 
 class SlugChoiceField(forms.CharField):

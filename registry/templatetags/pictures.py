@@ -211,17 +211,18 @@ def _day(value) -> dt.date | None:
 
 
 @register.simple_tag
-def period_bar(card) -> SafeString:
+def period_bar(card, today: dt.date | None = None) -> SafeString:
     """A small bar of the card's period (`card.start`, `card.end`, dates or None) on the years 2014–2028, widened
-    when the period falls outside; an open side fades to the axis's edge. Decorative: the card says the period in
-    words, so the picture is hidden from screen readers. Nothing when neither bound is known.
+    when the period falls outside; an open side fades to the axis's edge, and a mark shows `today` (the local date
+    unless given: a list gives it once for its cards). Decorative: the card says the period in words, so the
+    picture is hidden from screen readers. Nothing when neither bound is known.
     """
     start, end = _day(getattr(card, "start", None)), _day(getattr(card, "end", None))
     if start is None and end is None:
         return mark_safe("")
     axis = charts.card_axis(start, end)
     span = charts.period_span(start, end, axis)
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     parts = [
         '<div class="period-bar" aria-hidden="true">',
         f'<span class="period-bar-year">{axis.first}</span>',

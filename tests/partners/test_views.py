@@ -181,6 +181,14 @@ def test_partner_list_shows_how_many_projects_an_organisation_leads(client):
     assert "3 projects · leads 2" in text
 
 
+def test_partner_list_names_each_organisations_kind_in_the_pages_language(client):
+    partner = make_partner(kind="public_body")
+    make_project(partners=[partner])
+    english = text_of(content(client.get("/partners/", {"q": partner.name})))
+    italian = text_of(content(client.get("/it/partners/", {"q": partner.name})))
+    assert "Public body · 1 project" in english and "Ente pubblico · 1 progetto" in italian
+
+
 def test_partner_list_search_matches_other_names(client):
     acronym = word().upper()
     partner = make_partner(other_names=acronym)

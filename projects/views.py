@@ -12,11 +12,12 @@ from registry.pagecache import kept_page, page_key
 from registry.pagination import paginate
 from registry.security import client_address
 from registry.sql import among
+from registry.widgets import OptionsSelect
 
 from . import exports, periods
 from .cards import ProjectCard
 from .facets import Facets, facet_counts
-from .filters import OptionsSelect, ProjectFilter
+from .filters import ProjectFilter
 from .forms import CorrectionForm
 from .models import Facet, Municipality, Project
 from .search import RANKED_AT_MOST, Words, suggestion

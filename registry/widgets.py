@@ -1,6 +1,6 @@
-"""Form widgets written in Python, as Django's templates write them: the public lists' forms are drawn on every
-first view of a page, and Django's template for each option, attribute and input costs more than the database
-does to answer the page (both apps' filter forms use them)."""
+"""Form widgets written in Python, as Django's templates write them: the public lists' filter forms are drawn on
+every first view of a page, and Django's templates for each option, attribute and input cost milliseconds there
+(on the project list, more than the database takes to answer it). Both apps' filter forms use them."""
 
 from html import escape
 
@@ -22,8 +22,8 @@ def written_attributes(attrs: dict) -> str:
 
 
 class OptionsSelect(forms.Select):
-    """A select rendered in Python: the lists hold hundreds of options with their counts, and Django's
-    template for each option costs more than the database does to count them."""
+    """A select rendered in Python: the project list's selects hold hundreds of options with their counts, and
+    Django's template for each option costs more than the database does to count them."""
 
     def render(self, name, value, attrs=None, renderer=None):
         attrs = self.build_attrs(self.attrs, attrs)

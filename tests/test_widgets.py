@@ -27,7 +27,13 @@ def test_options_select_writes_what_djangos_select_writes(value):
 
 @pytest.mark.parametrize("value", [None, "", 'a "b" <c> & d'])
 def test_plain_text_input_writes_what_djangos_text_input_writes(value):
-    attrs = {"id": "id_q", "maxlength": "200", "aria-invalid": "true", "required": True, "disabled": False}
+    attrs = {
+        "id": "id_q",
+        "maxlength": "200",
+        "aria-invalid": "true",
+        "aria-describedby": "id_q_error",
+        "disabled": False,
+    }
     assert PlainTextInput().render("q", value, attrs) == forms.TextInput().render("q", value, attrs)
 
 

@@ -222,7 +222,8 @@ def period_bar(card, today: dt.date | None = None) -> SafeString:
         return mark_safe("")
     axis = charts.card_axis(start, end)
     span = charts.period_span(start, end, axis)
-    today = today or timezone.localdate()
+    if today is None:
+        today = timezone.localdate()
     parts = [
         '<div class="period-bar" aria-hidden="true">',
         f'<span class="period-bar-year">{axis.first}</span>',

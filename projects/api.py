@@ -17,7 +17,6 @@ import django_filters
 from django.conf import settings
 from django.core.cache import cache
 from django.core.validators import RegexValidator
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -33,12 +32,12 @@ from rest_framework.routers import SimpleRouter
 
 from partners.filters import PartnerFilter
 from partners.models import Partner
-from registry.enums import InitiativeKind, Role, Status, TargetGroup, Theme
+from registry.enums import InitiativeKind, Status, TargetGroup, Theme
 
 from . import exports
 from .facets import current_bitmaps, facet_counts, matching_projects
 from .filters import ProjectFilter
-from .models import Facet, FacetCount, Funder, Municipality, Participation, Programme, Project
+from .models import Facet, FacetCount, Funder, Municipality, Programme, Project
 from .names import fold_name
 from .serializers import (
     ErrorSerializer,
@@ -261,16 +260,6 @@ class ProjectFacetsView(GenericAPIView):
 # Organisations, funders, programmes -------------------------------------------------------------
 
 
-class PartnerApiFilter(PartnerFilter):
-    """The organisation list's filters (q: name or other names, kind, role), reading roles with a semi-join."""
-
-    def filter_role(self, queryset, name, value):
-        if value == Role.LEAD:
-            return queryset.filter(slug__in=published_values(Facet.LEAD_PARTNER))
-        in_role = Participation.objects.filter(partner=OuterRef("pk"), role=value, project__is_published=True)
-        return queryset.filter(Exists(in_role))
-
-
 @list_and_detail(
     PartnerSerializer,
     list_summary=_("Organisations named by published projects"),
@@ -283,7 +272,7 @@ class PartnerApiFilter(PartnerFilter):
 class PartnerViewSet(PublicReadOnlyViewSet):
     serializer_class = PartnerSerializer
     filter_backends = [DjangoFilterBackend]
-    filterset_class = PartnerApiFilter
+    filterset_class = PartnerFilter  # the organisations' list's: q (name or other names), kind, role
     not_found_message = _("No published project names an organisation with this slug.")
 
     def get_queryset(self):

@@ -199,6 +199,9 @@ class Project(models.Model):
             # the number of projects; the public list's periods are an index-only scan of the next one.
             models.Index(fields=["title_key", "id"], name="project_title_key"),
             models.Index(fields=["start", "end"], condition=Q(is_published=True), name="project_published_period"),
+            # The drafts, a few among many: what "in a published project" leaves out is read from here, where
+            # joining every published project took four times as long (partners.models.in_published_projects).
+            models.Index(fields=["id"], condition=Q(is_published=False), name="project_drafts"),
         ]
 
     def __str__(self) -> str:

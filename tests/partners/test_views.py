@@ -168,6 +168,25 @@ def test_lead_role_filter_lists_organisations_leading_a_published_project(client
     assert shown == [lead.name]
 
 
+@pytest.mark.parametrize("role", ["partner", "supporting", "member"])
+def test_each_role_filter_lists_organisations_in_that_role_of_a_published_project_only(client, role):
+    """What a role keeps, on the list and in the API: its organisations in a published project, not those in that
+    role only in a draft (though public for another role in a published one), nor those in another role only."""
+    in_role, draft_only, other_role, both = (make_partner(name=f"{MARKER} {word()}") for _ in range(4))
+    plural = {"partner": "partners", "supporting": "supporting", "member": "members"}[role]
+    other = "members" if role != "member" else "supporting"
+    make_project(**{plural: [in_role, both]})
+    make_project(published=False, **{plural: [draft_only, both]})
+    make_project(**{other: [other_role, draft_only]})
+    expected = sorted([in_role.name, both.name])
+    assert sorted(name for name in listed_partners(client, {"role": role}) if name.startswith(MARKER)) == expected
+    api = client.get("/api/v1/partners/", {"role": role, "page_size": 100}).json()["results"]
+    assert sorted(r["name"] for r in api if r["name"].startswith(MARKER)) == expected
+    # The draft's own organisation comes back once its project is published.
+    projects_publish(projects=Project.objects.filter(participations__partner=draft_only), published=True)
+    assert draft_only.name in listed_partners(client, {"role": role})
+
+
 def test_lead_role_filter_is_titled_lead_partners(client):
     assert "<h1>Lead partners</h1>" in content(client.get("/partners/", {"role": "lead"}))
 

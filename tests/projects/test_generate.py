@@ -324,9 +324,10 @@ def planner_row_count(table: str) -> int | None:
         cursor.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
         if cursor.fetchone() is None:
             return None
+        # A row per index, each starting with the rows it holds: a partial index (the drafts) holds fewer.
         cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s", [table])
-        row = cursor.fetchone()
-        return int(row[0].split()[0]) if row else None
+        counts = [int(stat.split()[0]) for (stat,) in cursor.fetchall()]
+        return max(counts) if counts else None
 
 
 def test_planner_statistics_refresh_counts_the_rows_just_written():
